@@ -1,0 +1,37 @@
+/**
+ * Response headers for pages shown inside an LMS iframe: a CSP whose `frame-ancestors`
+ * lists the registered platforms' origins (never `*`), a per-response nonce for inline
+ * scripts, no CORS (nothing sets Access-Control-Allow-Origin), and the usual hardening.
+ */
+import { randomBytes } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+
+/** Supplies the origins allowed to frame Jalon; cached by the caller. */
+export type FrameAncestors = () => readonly string[];
+
+/** Middleware setting the security headers on every response. */
+export function securityHeaders(frameAncestors: FrameAncestors) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const nonce = randomBytes(16).toString('base64');
+    res.locals.cspNonce = nonce;
+    const ancestors = ["'self'", ...frameAncestors()].join(' ');
+    res.setHeader(
+      'Content-Security-Policy',
+      [
+        "default-src 'self'",
+        `script-src 'self' 'nonce-${nonce}'`,
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self' https: http:", // launches and deep-linking post back to the LMS
+        `frame-ancestors ${ancestors}`,
+      ].join('; '),
+    );
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
+    res.removeHeader('X-Powered-By');
+    next();
+  };
+}
