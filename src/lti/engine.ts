@@ -1,0 +1,469 @@
+/**
+ * The one module that knows ltijs. It sets the engine up on our PostgreSQL store, puts
+ * Jalon's strict checks in front of ltijs's login and launch handlers, turns ltijs's
+ * session into a `LaunchContext`, and renders every refusal as a readable page.
+ * Nothing else imports 'ltijs'.
+ */
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { Provider, type DatabasePlugin, type DeepLinkingToken } from 'ltijs';
+import type { Config } from '../config/index.js';
+import { pickLang, type Lang } from '../i18n/index.js';
+import type { Logger } from '../log.js';
+import type { Platform, PlatformRegistry } from '../platforms/registry.js';
+import { HttpError } from '../web/errors.js';
+import { createLaunchChecker, peekLocale } from './launch-validation.js';
+import type { LaunchContext } from './launch-context.js';
+import { LoginMemory } from './login-memory.js';
+import { audienceOf, isAdministrator, isInstructor, type Audience } from './roles.js';
+
+/** Renders a refusal page; provided by the web layer. */
+export type ErrorRenderer = (
+  req: Request,
+  res: Response,
+  err: HttpError,
+  lang: Lang | undefined,
+  extra?: { actionUrl?: string; actionLabelKey?: string; newWindow?: boolean },
+) => void;
+
+/** What the engine needs from the rest of the service. */
+export interface EngineDeps {
+  config: Config;
+  log: Logger;
+  registry: PlatformRegistry;
+  /** ltijs storage plugin (LtiPgStore). */
+  store: DatabasePlugin;
+  /** Secret for ltijs's cookie signing and ltik (derived from the master secret). */
+  encryptionKey: string;
+  renderError: ErrorRenderer;
+  /** Called after a launch has been accepted, e.g. to learn the platform's frame origin. */
+  onAccepted?: (ctx: LaunchContext) => Promise<void>;
+}
+
+/** Content item returned to the LMS by deep linking. */
+export interface DeepLinkItem {
+  title: string;
+  text?: string;
+  url: string;
+  custom?: Record<string, string>;
+  lineItem?: { scoreMaximum: number; label: string; resourceId?: string; tag?: string };
+}
+
+/** The engine as the web layer sees it. */
+export interface LtiEngine {
+  /** The express app to mount at `/lti` (login, launch, JWKS, launched pages). */
+  app: Router;
+  /** Mounts routes that need a valid launch session (ltik + session cookie). */
+  useLaunchRoutes(router: Router): void;
+  /** Middleware: requires a launch whose audience is one of `allowed`. */
+  requireLaunch(...allowed: Audience[]): RequestHandler;
+  /** Builds the signed deep-linking response JWT and the URL to post it to. */
+  deepLinkingResponse(
+    req: Request,
+    res: Response,
+    items: DeepLinkItem[],
+  ): Promise<{ jwt: string; returnUrl: string }>;
+  /** Registers an activated platform with ltijs (creates its key pair). */
+  activate(p: Platform): Promise<void>;
+  /** Forgets a platform in ltijs (its keys go too). */
+  deactivate(p: Platform): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LAUNCH_PAGES: Record<Audience, string> = {
+  instructor: 'console',
+  learner: 'learner',
+  admin: 'admin',
+};
+
+interface LtijsToken {
+  iss: string;
+  user: string;
+  userInfo?: { name?: string; email?: string; given_name?: string; family_name?: string };
+  platformInfo?: { product_family_code?: string };
+  clientId: string;
+  deploymentId: string;
+  platformContext?: {
+    roles?: string[];
+    context?: { id: string; label?: string; title?: string };
+    resource?: { id: string; title?: string };
+    custom?: Record<string, unknown>;
+    lis?: Record<string, unknown>;
+    launchPresentation?: { locale?: string; return_url?: string };
+    messageType?: string;
+  };
+}
+
+function stringRecord(v: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v ?? {})) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+/** Sets ltijs up (once per process: ltijs's Provider is a singleton) and returns the engine. */
+export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
+  const { config, log, registry } = deps;
+  const base = new URL(config.publicUrl).pathname.replace(/\/$/, '') + '/lti';
+  const launchUrl = `${config.publicUrl}/lti`;
+  const checkLaunch = createLaunchChecker({
+    lookup: (iss, clientId) => registry.find(iss, clientId),
+    maxAgeSeconds: config.ltiTokenMaxAgeSeconds,
+    clockSkewSeconds: config.clockSkewSeconds,
+  });
+  const logins = new LoginMemory();
+  const secure = config.cookieSecure;
+  const cookieBase = secure
+    ? { secure: true, sameSite: 'none' as const, partitioned: true }
+    : { secure: false, sameSite: 'lax' as const };
+
+  const refuse = (
+    req: Request,
+    res: Response,
+    err: HttpError,
+    lang?: Lang,
+    extra?: Parameters<ErrorRenderer>[4],
+  ) => {
+    log.warn(
+      { reason: err.reason, status: err.status, path: req.path, params: err.params, ip: req.ip },
+      'LTI request refused',
+    );
+    deps.renderError(req, res, err, lang, extra);
+  };
+
+  /** Login initiation: Jalon's checks, then ltijs's handler (which redirects to the LMS). */
+  const loginGuard = async (req: Request, res: Response, next: NextFunction) => {
+    const params: Record<string, unknown> = { ...(req.query as object), ...((req.body as object) ?? {}) };
+    const str = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : undefined);
+    const iss = str('iss');
+    const loginHint = str('login_hint');
+    const target = str('target_link_uri');
+    const clientId = str('client_id');
+    const deploymentId = str('lti_deployment_id');
+    if (!iss || !loginHint || !target) {
+      return refuse(req, res, new HttpError(400, 'lti:error.loginParams', 'LTI_LOGIN_MISSING_PARAMS'));
+    }
+    if (target !== launchUrl && !target.startsWith(`${launchUrl}?`) && !target.startsWith(`${launchUrl}/`)) {
+      return refuse(req, res, new HttpError(400, 'lti:error.loginTarget', 'LTI_LOGIN_BAD_TARGET'));
+    }
+    let platform: Platform | undefined;
+    if (clientId) platform = await registry.find(iss, clientId);
+    else {
+      const same = (await registry.list()).filter((p) => p.issuer === iss);
+      platform = same.length === 1 ? same[0] : undefined;
+    }
+    if (!platform)
+      return refuse(req, res, new HttpError(401, 'lti:error.unknownPlatform', 'LTI_UNKNOWN_PLATFORM'));
+    if (platform.status !== 'active') {
+      const key = platform.status === 'pending' ? 'platformPending' : 'platformDisabled';
+      return refuse(
+        req,
+        res,
+        new HttpError(403, `lti:error.${key}`, 'LTI_PLATFORM_INACTIVE', { platformId: platform.id }),
+      );
+    }
+    if (deploymentId && !platform.deploymentIds.includes(deploymentId)) {
+      return refuse(
+        req,
+        res,
+        new HttpError(403, 'lti:error.unknownDeployment', 'LTI_UNKNOWN_DEPLOYMENT', {
+          deploymentId,
+          platformId: platform.id,
+        }),
+      );
+    }
+    const loginParams = new URLSearchParams();
+    for (const k of [
+      'iss',
+      'login_hint',
+      'target_link_uri',
+      'client_id',
+      'lti_deployment_id',
+      'lti_message_hint',
+      'canvas_region',
+      'canvas_environment',
+    ]) {
+      const v = str(k);
+      if (v !== undefined) loginParams.set(k, v);
+    }
+    const relaunchUrl = `${base}/login?${loginParams.toString()}`;
+    // Inside an iframe, test that the browser keeps our cookie before starting the flow,
+    // so that a browser blocking third-party cookies gets a "new window" button, not a
+    // dead frame.
+    if (req.get('sec-fetch-dest') === 'iframe') {
+      if (str('jalon_probe') !== '1') {
+        res.cookie('jalon_probe', '1', { ...cookieBase, httpOnly: true, maxAge: 60_000, path: base });
+        return res.redirect(302, `${relaunchUrl}&jalon_probe=1`);
+      }
+      if (req.cookies?.jalon_probe !== '1') {
+        return refuse(
+          req,
+          res,
+          new HttpError(401, 'lti:error.cookiesBlocked', 'LTI_COOKIES_BLOCKED'),
+          pickLang(req.get('accept-language')),
+          { actionUrl: relaunchUrl, actionLabelKey: 'lti:openNewWindow', newWindow: true },
+        );
+      }
+    }
+    // Remember how to restart this login, keyed by the state ltijs is about to create.
+    const redirect = res.redirect.bind(res) as (url: string) => void;
+    (res as unknown as { redirect: (url: string) => void }).redirect = (url: string) => {
+      try {
+        const state = new URL(url).searchParams.get('state');
+        if (state) logins.remember(state, relaunchUrl);
+      } catch {
+        /* not a URL we can read: nothing to remember */
+      }
+      redirect(url);
+    };
+    return next();
+  };
+
+  /** Launch (id_token form_post): strict checks before ltijs validates and stores. */
+  const launchGuard = async (req: Request, res: Response, next: NextFunction) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const state = body.state;
+    const cookieName = typeof state === 'string' ? `state${state}` : undefined;
+    const signed = cookieName ? (req.signedCookies as Record<string, string | false>)[cookieName] : undefined;
+    const lang = pickLang(peekLocale(body.id_token));
+    try {
+      await checkLaunch({
+        idToken: body.id_token,
+        state,
+        stateCookie: signed === false ? '\u0000tampered' : signed,
+      });
+      return next();
+    } catch (err) {
+      if (!(err instanceof HttpError)) return next(err);
+      const relaunch = typeof state === 'string' ? logins.recall(state) : undefined;
+      if (err.reason === 'LTI_STATE_COOKIE_MISSING' && relaunch) {
+        return refuse(req, res, err, lang, {
+          actionUrl: relaunch,
+          actionLabelKey: 'lti:openNewWindow',
+          newWindow: true,
+        });
+      }
+      return refuse(req, res, err, lang);
+    }
+  };
+
+  Provider.setup(
+    deps.encryptionKey,
+    { plugin: deps.store },
+    {
+      appRoute: '/',
+      loginRoute: '/login',
+      keysetRoute: '/keys',
+      dynRegRoute: '/ltijs-dynamic-registration-disabled',
+      cookies: { secure, sameSite: secure ? 'None' : 'Lax' },
+      tokenMaxAge: config.ltiTokenMaxAgeSeconds + config.clockSkewSeconds,
+      devMode: false,
+      cors: false,
+      serverAddon: (app: Router) => {
+        app.use((_req: Request, res: Response, next: NextFunction) => {
+          // ltijs 5.9.9 cannot mark its cookies Partitioned (CHIPS); without it Chrome drops
+          // them in an LMS iframe once third-party cookies are phased out.
+          if (secure) {
+            const cookie = res.cookie.bind(res) as (n: string, v: string, o?: object) => Response;
+            (res as unknown as { cookie: typeof cookie }).cookie = (n: string, v: string, o: object = {}) =>
+              cookie(n, v, { ...o, partitioned: true });
+          }
+          next();
+        });
+        app.all('/login', (req: Request, res: Response, next: NextFunction) => {
+          loginGuard(req, res, next).catch(next);
+        });
+        app.post('/', (req: Request, res: Response, next: NextFunction) => {
+          const body = (req.body ?? {}) as Record<string, unknown>;
+          if (body.id_token === undefined) return next();
+          launchGuard(req, res, next).catch(next);
+        });
+      },
+    },
+  );
+
+  const ltiErrorReason = (res: Response): string => {
+    const details = (res.locals.err as { details?: { message?: string } } | undefined)?.details;
+    const m = details?.message ?? 'UNKNOWN';
+    if (m === 'NONCE_ALREADY_RECEIVED') return 'LTI_REPLAYED_NONCE';
+    if (m === 'MISSING_VALIDATION_COOKIE') return 'LTI_STATE_COOKIE_MISSING';
+    return `LTI_ENGINE_${String(m)
+      .replace(/[^A-Z0-9_]/gi, '_')
+      .toUpperCase()
+      .slice(0, 60)}`;
+  };
+
+  Provider.onInvalidToken(async (req: Request, res: Response) => {
+    const reason = ltiErrorReason(res);
+    const key = reason === 'LTI_REPLAYED_NONCE' ? 'replayed' : 'invalidLaunch';
+    refuse(
+      req,
+      res,
+      new HttpError(401, `lti:error.${key}`, reason),
+      pickLang(peekLocale(req.body?.id_token)),
+    );
+  });
+  Provider.onSessionTimeout(async (req: Request, res: Response) => {
+    refuse(req, res, new HttpError(401, 'lti:error.sessionExpired', 'LTI_SESSION_EXPIRED'));
+  });
+  Provider.onUnregisteredPlatform(async (req: Request, res: Response) => {
+    refuse(req, res, new HttpError(401, 'lti:error.unknownPlatform', 'LTI_UNKNOWN_PLATFORM'));
+  });
+  Provider.onInactivePlatform(async (req: Request, res: Response) => {
+    refuse(req, res, new HttpError(403, 'lti:error.platformPending', 'LTI_PLATFORM_INACTIVE'));
+  });
+
+  /** Maps ltijs's session to a LaunchContext, re-checking platform and deployment. */
+  const contextOf = async (res: Response): Promise<LaunchContext> => {
+    const token = res.locals.token as LtijsToken | undefined;
+    const ltik = res.locals.ltik as string | undefined;
+    if (!token || !ltik) throw new HttpError(401, 'lti:error.sessionExpired', 'LTI_NO_SESSION');
+    const platform = await registry.find(token.iss, token.clientId);
+    if (!platform || platform.status !== 'active') {
+      throw new HttpError(403, 'lti:error.platformDisabled', 'LTI_PLATFORM_INACTIVE');
+    }
+    if (!platform.deploymentIds.includes(token.deploymentId)) {
+      throw new HttpError(403, 'lti:error.unknownDeployment', 'LTI_UNKNOWN_DEPLOYMENT', {
+        deploymentId: token.deploymentId,
+        platformId: platform.id,
+      });
+    }
+    const pc = token.platformContext ?? {};
+    const roles = (pc.roles ?? []).filter((r): r is string => typeof r === 'string');
+    return {
+      platformId: platform.id,
+      issuer: token.iss,
+      clientId: token.clientId,
+      deploymentId: token.deploymentId,
+      productFamily: token.platformInfo?.product_family_code ?? platform.productFamily,
+      userId: token.user,
+      name: token.userInfo?.name,
+      email: token.userInfo?.email,
+      roles,
+      audience: audienceOf(roles),
+      isAdministrator: isAdministrator(roles),
+      isInstructor: isInstructor(roles),
+      course: pc.context
+        ? { id: pc.context.id, label: pc.context.label, title: pc.context.title }
+        : undefined,
+      resourceLink: pc.resource ? { id: pc.resource.id, title: pc.resource.title } : undefined,
+      custom: stringRecord(pc.custom),
+      lis: pc.lis,
+      lang: pickLang(pc.launchPresentation?.locale),
+      messageType: pc.messageType ?? 'LtiResourceLinkRequest',
+      returnUrl: pc.launchPresentation?.return_url,
+      ltik,
+    };
+  };
+
+  const failWith = (req: Request, res: Response, err: unknown, next: NextFunction, lang?: Lang) => {
+    if (err instanceof HttpError) return refuse(req, res, err, lang);
+    return next(err);
+  };
+
+  Provider.onConnect(async (_token: unknown, req: Request, res: Response, next: NextFunction) => {
+    try {
+      const ctx = await contextOf(res);
+      await deps.onAccepted?.(ctx);
+      if (!ctx.audience) {
+        return refuse(
+          req,
+          res,
+          new HttpError(403, 'lti:error.roleNotSupported', 'LTI_ROLE_NOT_SUPPORTED'),
+          ctx.lang,
+        );
+      }
+      log.info(
+        { platformId: ctx.platformId, user: ctx.userId, course: ctx.course?.id, audience: ctx.audience },
+        'launch accepted',
+      );
+      res.redirect(302, `${base}/${LAUNCH_PAGES[ctx.audience]}?ltik=${encodeURIComponent(ctx.ltik)}`);
+    } catch (err) {
+      failWith(req, res, err, next);
+    }
+  });
+  Provider.onDeepLinking(async (_token: unknown, req: Request, res: Response, next: NextFunction) => {
+    try {
+      const ctx = await contextOf(res);
+      await deps.onAccepted?.(ctx);
+      if (!ctx.isInstructor) {
+        return refuse(
+          req,
+          res,
+          new HttpError(403, 'lti:error.forbidden', 'LTI_DEEP_LINK_NOT_INSTRUCTOR'),
+          ctx.lang,
+        );
+      }
+      res.redirect(302, `${base}/deep-link?ltik=${encodeURIComponent(ctx.ltik)}`);
+    } catch (err) {
+      failWith(req, res, err, next);
+    }
+  });
+
+  await deps.store.setup();
+
+  const requireLaunch =
+    (...allowed: Audience[]): RequestHandler =>
+    (req, res, next) => {
+      contextOf(res)
+        .then((ctx) => {
+          res.locals.lang = typeof req.query.lang === 'string' ? pickLang(req.query.lang) : ctx.lang;
+          res.locals.launch = ctx;
+          const ok =
+            allowed.length === 0 ||
+            (allowed.includes('instructor') && ctx.isInstructor) ||
+            (allowed.includes('admin') && ctx.isAdministrator) ||
+            (allowed.includes('learner') && ctx.audience === 'learner');
+          if (!ok) {
+            return refuse(
+              req,
+              res,
+              new HttpError(403, 'lti:error.forbidden', 'LTI_FORBIDDEN_ROUTE'),
+              ctx.lang,
+            );
+          }
+          next();
+        })
+        .catch((err) => failWith(req, res, err, next));
+    };
+
+  return {
+    app: Provider.app as unknown as Router,
+    useLaunchRoutes(router: Router) {
+      (Provider.app as unknown as Router).use(router);
+    },
+    requireLaunch,
+    async deepLinkingResponse(_req, res, items) {
+      const token = res.locals.token as DeepLinkingToken | undefined;
+      const returnUrl = token?.platformContext?.deepLinkingSettings?.deep_link_return_url;
+      if (!token || !returnUrl) throw new HttpError(400, 'lti:error.invalidLaunch', 'LTI_NOT_DEEP_LINKING');
+      const contentItems = items.map((i) => ({
+        type: 'ltiResourceLink',
+        title: i.title,
+        text: i.text,
+        url: i.url,
+        custom: i.custom,
+        lineItem: i.lineItem,
+      }));
+      const jwt = (await Provider.DeepLinking.createDeepLinkingMessage(token, contentItems, {
+        message: '',
+      })) as string;
+      return { jwt, returnUrl };
+    },
+    async activate(p: Platform) {
+      await Provider.registerPlatform({
+        url: p.issuer,
+        name: p.name,
+        clientId: p.clientId,
+        authenticationEndpoint: p.authEndpoint,
+        accesstokenEndpoint: p.tokenEndpoint,
+        authorizationServer: p.authorizationServer ?? undefined,
+        authConfig: { method: 'JWK_SET', key: p.jwksUri },
+      });
+    },
+    async deactivate(p: Platform) {
+      await Provider.deletePlatform(p.issuer, p.clientId);
+    },
+    async close() {
+      await deps.store.Close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The express application: security headers, static files, the public registration
+ * address, the LTI engine with the launched pages, and error pages in the user's
+ * language (never a stack trace, never a token).
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ROOT_DIR } from '../config/index.js';
+import type { Lang } from '../i18n/index.js';
+import { translator } from '../i18n/index.js';
+import type { Logger } from '../log.js';
+import type { ErrorRenderer } from '../lti/engine.js';
+import type { Services } from '../services.js';
+import { adminPagesRouter } from './admin-pages.js';
+import { HttpError } from './errors.js';
+import { launchPagesRouter } from './launch-pages.js';
+import { registrationRouter } from './registration-route.js';
+import { securityHeaders } from './security.js';
+import { renderPage, requestLang } from './views.js';
+
+/** Renders an HttpError as a page in the person's language. */
+export const renderError: ErrorRenderer = (req, res, err, lang, extra) => {
+  if (lang) res.locals.lang = lang;
+  const l: Lang = requestLang(req, res);
+  const t = translator(l);
+  if (res.headersSent) return;
+  renderPage(
+    req,
+    res,
+    'error.njk',
+    {
+      message: t(err.messageKey, err.params),
+      requestId: res.locals.requestId ?? '-',
+      actionUrl: extra?.actionUrl,
+      actionLabel: extra?.actionLabelKey ? t(extra.actionLabelKey) : undefined,
+      actionNewWindow: extra?.newWindow,
+    },
+    err.status,
+  );
+};
+
+/** Builds the application over the services. */
+export function createApp(s: Services): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', process.env.TRUST_PROXY ?? 'loopback');
+  const base = `${new URL(s.config.publicUrl).pathname.replace(/\/$/, '')}/lti`;
+
+  app.use((req, res, next) => {
+    res.locals.requestId = randomUUID().slice(0, 8);
+    next();
+  });
+  app.use(securityHeaders(() => s.frameOrigins.get()));
+  app.use('/static', express.static(path.join(ROOT_DIR, 'public'), { maxAge: '1h', index: false }));
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/', (req, res) => {
+    renderPage(req, res, 'home.njk', {});
+  });
+  app.use('/lti', registrationRouter({ ...s, invite: s.secrets.registrationInvite, renderError }));
+  s.engine.useLaunchRoutes(launchPagesRouter(s.engine, base, s.config.publicUrl));
+  s.engine.useLaunchRoutes(adminPagesRouter(s.engine, s.registry, base, s.urls));
+  app.use('/lti', s.engine.app);
+
+  app.use((req, res) => {
+    renderError(req, res, new HttpError(404, 'error.notFound', 'NOT_FOUND'), undefined);
+  });
+  app.use(errorHandler(s.log));
+  return app;
+}
+
+/** The last handler: known HTTP errors as pages, the rest as a logged 500. */
+export function errorHandler(log: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const e = err as { status?: number; type?: string };
+    if (err instanceof HttpError) {
+      log.warn({ reason: err.reason, path: req.path, requestId: res.locals.requestId }, 'request refused');
+      return renderError(req, res, err, undefined);
+    }
+    if (e?.type === 'entity.too.large') {
+      return renderError(req, res, new HttpError(413, 'error.tooLarge', 'BODY_TOO_LARGE'), undefined);
+    }
+    if (e?.type === 'entity.parse.failed' || e?.status === 400) {
+      return renderError(req, res, new HttpError(400, 'error.badRequest', 'BODY_MALFORMED'), undefined);
+    }
+    log.error({ err, path: req.path, requestId: res.locals.requestId }, 'unexpected error');
+    renderError(req, res, new HttpError(500, 'error.internal', 'INTERNAL'), undefined);
+  };
+}
