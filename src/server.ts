@@ -31,7 +31,13 @@ export async function startServer(
   if (!release) {
     throw new Error(`Another Jalon process is using ${config.dataDir} (embedded database). Stop it first.`);
   }
-  const services = await createServices(config, { log, database: opts.database, renderError });
+  let services: Services;
+  try {
+    services = await createServices(config, { log, database: opts.database, renderError });
+  } catch (err) {
+    release();
+    throw err;
+  }
   services.frameOrigins.start();
   const app = createApp(services);
   const server = http.createServer(app);

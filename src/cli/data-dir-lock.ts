@@ -30,7 +30,7 @@ export function acquireDataDirLock(dataDir: string, who: string): (() => void) |
       } catch {
         /* unreadable: treat as stale */
       }
-      if (holder.pid && holder.pid !== process.pid && alive(holder.pid)) return undefined;
+      if (holder.pid && alive(holder.pid)) return undefined;
       rmSync(file, { force: true });
     }
   }

@@ -30,7 +30,8 @@ export function securityHeaders(frameAncestors: FrameAncestors) {
     );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
+    // No Cross-Origin-Opener-Policy: the registration page must keep `window.opener` to
+    // tell the LMS it is done.
     res.removeHeader('X-Powered-By');
     next();
   };
