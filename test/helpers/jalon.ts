@@ -1,0 +1,80 @@
+/**
+ * Starts a real Jalon server for a test file (one per file: ltijs's Provider is a
+ * process-wide singleton) on a throw-away database, with its log captured so tests can
+ * check that every refusal says why.
+ */
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+/** A free TCP port on loopback (PUBLIC_URL must be known before the engine starts). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running Jalon for tests. */
+export interface TestJalon {
+  url: string;
+  config: Config;
+  running: RunningServer;
+  database: TestDatabase;
+  /** Every JSON log line written so far. */
+  logs: Array<Record<string, unknown>>;
+  /** The dynamic registration URL (with its invite). */
+  registrationUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts Jalon on 127.0.0.1 with plain-HTTP cookies (the test platform is same-site). */
+export async function startJalon(overrides: Partial<Config> = {}): Promise<TestJalon> {
+  const port = await freePort();
+  const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'jalon-test-')), 'data');
+  const config = loadConfig(
+    {},
+    {
+      port,
+      host: '127.0.0.1',
+      publicUrl: `http://127.0.0.1:${port}`,
+      dataDir,
+      cookieSecure: false,
+      logLevel: 'debug',
+      ...overrides,
+    },
+  );
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      cb();
+    },
+  });
+  const database = await createTestDatabase();
+  const running = await startServer(config, createLogger('debug', sink), { database, adminSocket: false });
+  return {
+    url: config.publicUrl,
+    config,
+    running,
+    database,
+    logs,
+    registrationUrl: running.services.urls.registration,
+    async stop() {
+      await running.stop();
+      await database.close();
+    },
+  };
+}
