@@ -1,2 +1,4 @@
 export * from './platforms.js';
 export * from './lti.js';
+export * from './connectors.js';
+export * from './microcredentials.js';
