@@ -2,3 +2,4 @@ export * from './platforms.js';
 export * from './lti.js';
 export * from './connectors.js';
 export * from './microcredentials.js';
+export * from './awards.js';
