@@ -8,12 +8,23 @@ import type { Config } from './config/index.js';
 import { createSealer } from './crypto/seal.js';
 import { loadInstanceSecrets, type InstanceSecrets } from './crypto/secrets.js';
 import { openDatabase, type Database } from './db/client.js';
+import { DefinitionRepository } from './definitions/repository.js';
 import type { Logger } from './log.js';
 import { createLtiEngine, type ErrorRenderer, type LtiEngine } from './lti/engine.js';
 import { LtiPgStore } from './lti/store.js';
 import { PlatformRegistry } from './platforms/registry.js';
+import type { ActivitySource, GradebookColumn } from './web/definition-pages.js';
 import { FrameOrigins } from './web/frame-origins.js';
 import { toolUrls, type ToolUrls } from './web/tool-urls.js';
+
+function safeOrigin(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The running service's parts. */
 export interface Services {
@@ -25,6 +36,11 @@ export interface Services {
   engine: LtiEngine;
   frameOrigins: FrameOrigins;
   urls: ToolUrls;
+  definitions: DefinitionRepository;
+  /** Lists a course's activities through its platform's connector; unset: no connector. */
+  activities?: ActivitySource;
+  /** Creates Jalon's own gradebook column (AGS line item); unset: not wired yet. */
+  gradebookColumn?: GradebookColumn;
   close(): Promise<void>;
 }
 
@@ -55,8 +71,16 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     encryptionKey,
     renderError: opts.renderError,
     onAccepted: async (ctx) => {
-      if (ctx.returnUrl) await registry.addOrigin(ctx.platformId, ctx.returnUrl);
-      await frameOrigins.refresh();
+      // Learn the origin the LMS frames Jalon from (Canvas serves pages from the
+      // institution's domain, not from its issuer); only a new origin costs a write.
+      if (!ctx.returnUrl) return;
+      const origin = safeOrigin(ctx.returnUrl);
+      if (!origin) return;
+      const platform = await registry.find(ctx.issuer, ctx.clientId);
+      if (platform && !platform.origins.includes(origin)) {
+        await registry.addOrigin(ctx.platformId, origin);
+        await frameOrigins.refresh(); // before the first page is served with the CSP
+      }
     },
   });
   registry.setEngineHooks({ activate: (p) => engine.activate(p), deactivate: (p) => engine.deactivate(p) });
@@ -70,6 +94,7 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     engine,
     frameOrigins,
     urls: toolUrls(config, secrets.registrationInvite),
+    definitions: new DefinitionRepository(database.db),
     async close() {
       frameOrigins.stop();
       await engine.close();

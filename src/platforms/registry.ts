@@ -4,7 +4,7 @@
  * engine learn about it (and generate its key pair). Every change is audited.
  */
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { auditLog, platformDeployments, platforms, type PlatformStatus } from '../db/schema/index.js';
@@ -67,6 +67,8 @@ export const NewPlatformSchema = z.object({
 });
 export type NewPlatform = z.input<typeof NewPlatformSchema>;
 
+const FIND_CACHE_MS = 5_000;
+
 function originOf(url: string): string | undefined {
   try {
     const u = new URL(url);
@@ -80,6 +82,7 @@ function originOf(url: string): string | undefined {
 export class PlatformRegistry {
   #hooks: PlatformEngineHooks | undefined;
   #listeners: Array<() => void> = [];
+  #findCache = new Map<string, { value: Platform | undefined; until: number }>();
 
   constructor(private readonly db: Db) {}
 
@@ -94,6 +97,7 @@ export class PlatformRegistry {
   }
 
   #changed(): void {
+    this.#findCache.clear();
     for (const l of this.#listeners) l();
   }
 
@@ -103,7 +107,12 @@ export class PlatformRegistry {
 
   async #withDeployments(rows: Array<typeof platforms.$inferSelect>): Promise<Platform[]> {
     if (rows.length === 0) return [];
-    const deps = await this.db.select().from(platformDeployments).orderBy(asc(platformDeployments.createdAt));
+    const ids = rows.map((r) => r.id);
+    const deps = await this.db
+      .select()
+      .from(platformDeployments)
+      .where(inArray(platformDeployments.platformId, ids))
+      .orderBy(asc(platformDeployments.createdAt));
     return rows.map((r) => ({
       id: r.id,
       issuer: r.issuer,
@@ -134,13 +143,23 @@ export class PlatformRegistry {
     return (await this.#withDeployments(rows))[0];
   }
 
-  /** The platform an id_token or login comes from: (issuer, client id). */
+  /**
+   * The platform an id_token or login comes from: (issuer, client id). Every launch asks
+   * several times, so answers are kept for a few seconds: long enough to spare the
+   * database, short enough that a change made by another instance or the CLI is seen
+   * promptly (local changes clear the cache at once).
+   */
   async find(issuer: string, clientId: string): Promise<Platform | undefined> {
+    const key = `${issuer}\u0000${clientId}`;
+    const hit = this.#findCache.get(key);
+    if (hit && hit.until > Date.now()) return hit.value;
     const rows = await this.db
       .select()
       .from(platforms)
       .where(and(eq(platforms.issuer, issuer), eq(platforms.clientId, clientId)));
-    return (await this.#withDeployments(rows))[0];
+    const value = (await this.#withDeployments(rows))[0];
+    this.#findCache.set(key, { value, until: Date.now() + FIND_CACHE_MS });
+    return value;
   }
 
   /** Whether (issuer, client id) may launch with this deployment: active and registered. */
@@ -317,6 +336,7 @@ export class PlatformRegistry {
       .values({ platformId: id, deploymentId: dep.data })
       .onConflictDoNothing();
     await this.#audit(actor, 'platform.deployment.add', id, { deploymentId: dep.data });
+    this.#changed();
     return this.#require(id);
   }
 
@@ -327,6 +347,7 @@ export class PlatformRegistry {
       .delete(platformDeployments)
       .where(and(eq(platformDeployments.platformId, id), eq(platformDeployments.deploymentId, deploymentId)));
     await this.#audit(actor, 'platform.deployment.remove', id, { deploymentId });
+    this.#changed();
     return this.#require(id);
   }
 
