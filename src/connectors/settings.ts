@@ -26,8 +26,8 @@ export type ConnectorSettings =
 export interface UserTokens {
   accessToken: string;
   refreshToken?: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
+  /** ISO 8601 instant the access token expires. */
+  expiresAt: string;
 }
 
 const baseUrl = z

@@ -85,7 +85,7 @@ describe('connector settings', () => {
     await store.saveUserTokens(
       platformId,
       'u1',
-      { accessToken: 'AT-secret-123', refreshToken: 'RT-secret-456', expiresAt: 1 },
+      { accessToken: 'AT-secret-123', refreshToken: 'RT-secret-456', expiresAt: '2030-01-01T00:00:00.000Z' },
       '48',
     );
     const dump = (await raw('select * from lms_user_tokens')) + (await raw('select * from lms_connectors'));
@@ -97,7 +97,7 @@ describe('connector settings', () => {
     await store.saveUserTokens(platformId, 'u1', {
       accessToken: 'AT2',
       refreshToken: 'RT-secret-456',
-      expiresAt: 2,
+      expiresAt: '2030-01-01T01:00:00.000Z',
     });
     expect(await store.userTokens(platformId, 'u1')).toMatchObject({ accessToken: 'AT2', lmsUserId: '48' });
     await store.remove(platformId, 'admin');
