@@ -5,6 +5,8 @@
  */
 import { hkdfSync } from 'node:crypto';
 import type { Config } from './config/index.js';
+import { ConnectorFactory } from './connectors/factory.js';
+import { ConnectorSettingsStore } from './connectors/settings.js';
 import { createSealer } from './crypto/seal.js';
 import { loadInstanceSecrets, type InstanceSecrets } from './crypto/secrets.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -37,6 +39,10 @@ export interface Services {
   frameOrigins: FrameOrigins;
   urls: ToolUrls;
   definitions: DefinitionRepository;
+  /** Connector settings and Canvas users' tokens, sealed at rest. */
+  connectorSettings: ConnectorSettingsStore;
+  /** Builds the connector of a launch (or says why there is none). */
+  connectors: ConnectorFactory;
   /** Lists a course's activities through its platform's connector; unset: no connector. */
   activities?: ActivitySource;
   /** Creates Jalon's own gradebook column (AGS line item); unset: not wired yet. */
@@ -85,6 +91,10 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
   });
   registry.setEngineHooks({ activate: (p) => engine.activate(p), deactivate: (p) => engine.deactivate(p) });
   await frameOrigins.refresh();
+  const connectorSettings = new ConnectorSettingsStore(
+    database.db,
+    createSealer(secrets.master, 'connectors'),
+  );
   return {
     config,
     log: opts.log,
@@ -95,6 +105,12 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     frameOrigins,
     urls: toolUrls(config, secrets.registrationInvite),
     definitions: new DefinitionRepository(database.db),
+    connectorSettings,
+    connectors: new ConnectorFactory({
+      settings: connectorSettings,
+      publicUrl: config.publicUrl,
+      log: opts.log,
+    }),
     async close() {
       frameOrigins.stop();
       await engine.close();

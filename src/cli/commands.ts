@@ -5,9 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { PlatformError, type Platform, type PlatformRegistry } from '../platforms/registry.js';
 import type { ToolUrls } from '../web/tool-urls.js';
+import { CliRefusal, registerConnectorCommands, type ConnectorCommandContext } from './connector-commands.js';
 
 /** What the commands act on. */
-export interface CommandContext {
+export interface CommandContext extends ConnectorCommandContext {
   registry: PlatformRegistry;
   urls: ToolUrls;
 }
@@ -160,6 +161,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<C
     .command('urls')
     .description('print the addresses to paste into the LMS')
     .action(() => out(urlLines(ctx.urls)));
+  registerConnectorCommands(program, ctx, out);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -168,6 +170,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<C
     if (err instanceof CommanderError) {
       return { code: err.exitCode === 0 ? 0 : 2, stdout, stderr };
     }
+    if (err instanceof CliRefusal) return { code: err.exitCode, stdout, stderr: `${stderr}${err.message}\n` };
     if (err instanceof PlatformError) {
       return { code: err.code === 'NOT_FOUND' ? 3 : 2, stdout, stderr: `${stderr}Error: ${err.message}\n` };
     }

@@ -4,8 +4,14 @@
  * session into a `LaunchContext`, and renders every refusal as a readable page.
  * Nothing else imports 'ltijs'.
  */
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
-import { Provider, type DatabasePlugin, type DeepLinkingToken } from 'ltijs';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router,
+} from 'express';
+import { Provider, type DatabasePlugin, type DeepLinkingToken, type GradeToken } from 'ltijs';
 import type { Config } from '../config/index.js';
 import { pickLang, type Lang } from '../i18n/index.js';
 import type { Logger } from '../log.js';
@@ -62,11 +68,39 @@ export interface LtiEngine {
     res: Response,
     items: DeepLinkItem[],
   ): Promise<{ jwt: string; returnUrl: string }>;
+  /**
+   * Jalon's own gradebook column in the launching course (AGS): found by its tag, or
+   * created. Undefined when the launch offers no AGS line-item service.
+   */
+  ensureColumn(
+    res: Response,
+    column: { label: string; scoreMaximum: number; tag: string; resourceId?: string },
+  ): Promise<string | undefined>;
   /** Registers an activated platform with ltijs (creates its key pair). */
   activate(p: Platform): Promise<void>;
   /** Forgets a platform in ltijs (its keys go too). */
   deactivate(p: Platform): Promise<void>;
   close(): Promise<void>;
+}
+
+const CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/';
+
+/** The login-initiation parameters Jalon reads and passes on. */
+const LOGIN_PARAMS = [
+  'iss',
+  'login_hint',
+  'target_link_uri',
+  'client_id',
+  'lti_deployment_id',
+  'lti_message_hint',
+  'canvas_region',
+  'canvas_environment',
+] as const;
+
+/** The language a launch's token asks for, if it says (otherwise the browser's decides). */
+function tokenLang(idToken: unknown): Lang | undefined {
+  const locale = peekLocale(idToken);
+  return locale ? pickLang(locale) : undefined;
 }
 
 const LAUNCH_PAGES: Record<Audience, string> = {
@@ -133,6 +167,11 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
   const loginGuard = async (req: Request, res: Response, next: NextFunction) => {
     const params: Record<string, unknown> = { ...(req.query as object), ...((req.body as object) ?? {}) };
     const str = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : undefined);
+    // A parameter given twice (an array) or as an object would reach ltijs unchecked and
+    // end in its JSON 500: refuse it here.
+    if (LOGIN_PARAMS.some((k) => params[k] !== undefined && typeof params[k] !== 'string')) {
+      return refuse(req, res, new HttpError(400, 'lti:error.loginParams', 'LTI_LOGIN_MALFORMED_PARAMS'));
+    }
     const iss = str('iss');
     const loginHint = str('login_hint');
     const target = str('target_link_uri');
@@ -142,6 +181,13 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
       return refuse(req, res, new HttpError(400, 'lti:error.loginParams', 'LTI_LOGIN_MISSING_PARAMS'));
     }
     if (target !== launchUrl && !target.startsWith(`${launchUrl}?`) && !target.startsWith(`${launchUrl}/`)) {
+      return refuse(req, res, new HttpError(400, 'lti:error.loginTarget', 'LTI_LOGIN_BAD_TARGET'));
+    }
+    // ltijs stores the target's query with the state; PostgreSQL refuses NUL in JSON text.
+    const targetQuery = new URLSearchParams(
+      target.includes('?') ? target.slice(target.indexOf('?') + 1) : '',
+    );
+    if ([...targetQuery].some(([k, v]) => `${k}${v}`.includes('\u0000'))) {
       return refuse(req, res, new HttpError(400, 'lti:error.loginTarget', 'LTI_LOGIN_BAD_TARGET'));
     }
     let platform: Platform | undefined;
@@ -171,16 +217,7 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
       );
     }
     const loginParams = new URLSearchParams();
-    for (const k of [
-      'iss',
-      'login_hint',
-      'target_link_uri',
-      'client_id',
-      'lti_deployment_id',
-      'lti_message_hint',
-      'canvas_region',
-      'canvas_environment',
-    ]) {
+    for (const k of LOGIN_PARAMS) {
       const v = str(k);
       if (v !== undefined) loginParams.set(k, v);
     }
@@ -223,17 +260,31 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
     const state = body.state;
     const cookieName = typeof state === 'string' ? `state${state}` : undefined;
     const signed = cookieName ? (req.signedCookies as Record<string, string | false>)[cookieName] : undefined;
-    const lang = pickLang(peekLocale(body.id_token));
+    const lang = tokenLang(body.id_token);
     try {
-      await checkLaunch({
+      const { claims } = await checkLaunch({
         idToken: body.id_token,
         state,
         stateCookie: signed === false ? '\u0000tampered' : signed,
       });
+      // Refuse roles Jalon does not serve before ltijs stores a session for them.
+      const roles = (claims[`${CLAIM}roles`] as string[] | undefined) ?? [];
+      if (claims[`${CLAIM}message_type`] === 'LtiDeepLinkingRequest') {
+        if (!isInstructor(roles)) {
+          throw new HttpError(403, 'lti:error.forbidden', 'LTI_DEEP_LINK_NOT_INSTRUCTOR');
+        }
+      } else if (!audienceOf(roles)) {
+        throw new HttpError(403, 'lti:error.roleNotSupported', 'LTI_ROLE_NOT_SUPPORTED');
+      }
       return next();
     } catch (err) {
       if (!(err instanceof HttpError)) return next(err);
       const relaunch = typeof state === 'string' ? logins.recall(state) : undefined;
+      if (err.reason === 'LTI_STATE_COOKIE_MISSING' && req.get('sec-fetch-dest') === 'document') {
+        // Already a top-level window: another window would fail the same way, so say what
+        // to fix instead of offering a loop.
+        return refuse(req, res, new HttpError(401, 'lti:error.cookieNotReturned', err.reason), lang);
+      }
       if (err.reason === 'LTI_STATE_COOKIE_MISSING' && relaunch) {
         return refuse(req, res, err, lang, {
           actionUrl: relaunch,
@@ -268,13 +319,55 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
           }
           next();
         });
+        // ltijs's own login and key-set handlers answer their failures with JSON carrying
+        // the error text (SQL included): turn any such answer into our page.
+        app.use(['/login', '/keys'], (req: Request, res: Response, next: NextFunction) => {
+          const send = res.send.bind(res);
+          res.send = ((body?: unknown) => {
+            if (res.statusCode < 400 || typeof body !== 'object' || body === null || Buffer.isBuffer(body)) {
+              return send(body);
+            }
+            res.send = send;
+            const detail = (body as { details?: { message?: unknown } }).details?.message;
+            log.error(
+              { path: req.path, status: res.statusCode, detail: String(detail).slice(0, 200) },
+              'LTI engine failure',
+            );
+            const status = res.statusCode >= 500 ? 500 : res.statusCode;
+            refuse(
+              req,
+              res,
+              new HttpError(
+                status,
+                status === 500 ? 'error.internal' : 'lti:error.invalidLaunch',
+                `LTI_ENGINE_HTTP_${status}`,
+              ),
+            );
+            return res;
+          }) as typeof res.send;
+          next();
+        });
         app.all('/login', (req: Request, res: Response, next: NextFunction) => {
           loginGuard(req, res, next).catch(next);
         });
-        app.post('/', (req: Request, res: Response, next: NextFunction) => {
+        // ltijs accepts an id_token POSTed to *any* of its paths: every one goes through
+        // the guard, and only the launch address (the registered redirect URI) is allowed.
+        app.use((req: Request, res: Response, next: NextFunction) => {
           const body = (req.body ?? {}) as Record<string, unknown>;
-          if (body.id_token === undefined) return next();
+          if (typeof body !== 'object' || body.id_token === undefined) return next();
+          if (req.path !== '/') {
+            return refuse(
+              req,
+              res,
+              new HttpError(400, 'lti:error.invalidLaunch', 'LTI_WRONG_LAUNCH_PATH'),
+              tokenLang(body.id_token),
+            );
+          }
           launchGuard(req, res, next).catch(next);
+        });
+        // ltijs answers its own (unused) registration route with JSON.
+        app.all('/ltijs-dynamic-registration-disabled', (req: Request, res: Response) => {
+          refuse(req, res, new HttpError(404, 'error.notFound', 'NOT_FOUND'));
         });
       },
     },
@@ -294,12 +387,7 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
   Provider.onInvalidToken(async (req: Request, res: Response) => {
     const reason = ltiErrorReason(res);
     const key = reason === 'LTI_REPLAYED_NONCE' ? 'replayed' : 'invalidLaunch';
-    refuse(
-      req,
-      res,
-      new HttpError(401, `lti:error.${key}`, reason),
-      pickLang(peekLocale(req.body?.id_token)),
-    );
+    refuse(req, res, new HttpError(401, `lti:error.${key}`, reason), tokenLang(req.body?.id_token));
   });
   Provider.onSessionTimeout(async (req: Request, res: Response) => {
     refuse(req, res, new HttpError(401, 'lti:error.sessionExpired', 'LTI_SESSION_EXPIRED'));
@@ -425,8 +513,24 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
         .catch((err) => failWith(req, res, err, next));
     };
 
+  // ltijs answers a path it cannot decode with JSON before any of our middleware runs, so
+  // that check sits in front of it. An express app rather than a Router: mounting an app
+  // keeps the request/response prototypes right on the way into and out of ltijs's own
+  // (express 4) app.
+  const front = express();
+  front.disable('x-powered-by');
+  front.use((req: Request, res: Response, next: NextFunction) => {
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      return refuse(req, res, new HttpError(400, 'error.badRequest', 'BAD_URI'));
+    }
+    next();
+  });
+  front.use(Provider.app as unknown as express.Express);
+
   return {
-    app: Provider.app as unknown as Router,
+    app: front,
     useLaunchRoutes(router: Router) {
       (Provider.app as unknown as Router).use(router);
     },
@@ -447,6 +551,26 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
         message: '',
       })) as string;
       return { jwt, returnUrl };
+    },
+    async ensureColumn(res, column) {
+      const token = res.locals.token as GradeToken | undefined;
+      const endpoint = token?.platformContext?.endpoint;
+      if (!token || !endpoint?.lineitems) return undefined;
+      // No `limit`: Moodle's malformed paging Link header makes ltijs stop after page one.
+      const existing = await Provider.Grade.getLineItems(token, { tag: column.tag });
+      const found = existing.lineItems.find((i) => i.tag === column.tag && i.id);
+      if (found?.id) return found.id;
+      const created = await Provider.Grade.createLineItem(
+        token,
+        {
+          label: column.label,
+          scoreMaximum: column.scoreMaximum,
+          tag: column.tag,
+          resourceId: column.resourceId,
+        },
+        { resourceLinkId: false },
+      );
+      return created.id;
     },
     async activate(p: Platform) {
       await Provider.registerPlatform({

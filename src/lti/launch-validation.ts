@@ -130,7 +130,9 @@ export function createLaunchChecker(opts: LaunchCheckOptions) {
         throw reject(401, 'badSignature', 'LTI_BAD_SIGNATURE');
       if (err instanceof errors.JWTExpired) throw reject(401, 'tokenTime', 'LTI_TOKEN_EXPIRED');
       if (err instanceof errors.JWTClaimValidationFailed) {
-        if (err.claim === 'sub') throw reject(400, 'malformedLaunch', 'LTI_MISSING_SUB');
+        // A required claim that is absent is a malformed launch, not a clock problem.
+        if (err.claim === 'sub' || err.reason === 'missing')
+          throw reject(400, 'malformedLaunch', `LTI_MISSING_${err.claim.toUpperCase()}`);
         if (err.claim === 'iat' || err.claim === 'nbf') throw reject(401, 'tokenTime', 'LTI_TOKEN_TIME');
         throw reject(401, 'malformedLaunch', `LTI_CLAIM_${err.claim.toUpperCase()}`);
       }
@@ -139,7 +141,9 @@ export function createLaunchChecker(opts: LaunchCheckOptions) {
       }
       throw reject(401, 'badSignature', `LTI_VERIFY_${(err as Error).name}`);
     }
-    const nowS = Math.floor((input.now ?? new Date()).getTime() / 1000);
+    // Fractional seconds, as ltijs measures the age after us: a token we pass must not
+    // fail there once ltijs has already stored its nonce.
+    const nowS = (input.now ?? new Date()).getTime() / 1000;
     const iat = claims.iat!;
     if (iat > nowS + opts.clockSkewSeconds) throw reject(401, 'tokenTime', 'LTI_TOKEN_FROM_FUTURE');
     if (nowS - iat > opts.maxAgeSeconds + opts.clockSkewSeconds)
@@ -174,6 +178,11 @@ export function createLaunchChecker(opts: LaunchCheckOptions) {
       throw reject(400, 'malformedLaunch', 'LTI_MALFORMED_CONTEXT');
     }
     if (messageType === 'LtiResourceLinkRequest') {
+      // ltijs refuses these too, but only after storing the nonce: refuse first.
+      const target = claims[`${C}target_link_uri`];
+      if (typeof target !== 'string' || target.length === 0) {
+        throw reject(400, 'malformedLaunch', 'LTI_MISSING_TARGET_LINK_URI');
+      }
       const link = claims[`${C}resource_link`];
       if (!isObject(link) || typeof link.id !== 'string' || link.id.length === 0) {
         throw reject(400, 'malformedLaunch', 'LTI_MALFORMED_RESOURCE_LINK');

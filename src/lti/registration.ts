@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import type { Platform, PlatformRegistry } from '../platforms/registry.js';
+import { PlatformError, type Platform, type PlatformRegistry } from '../platforms/registry.js';
 import { HttpError } from '../web/errors.js';
 
 const TOOL_CONFIG = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
@@ -29,6 +29,13 @@ export interface RegistrationOutcome {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
 }
 
 function isLoopback(host: string): boolean {
@@ -221,32 +228,49 @@ export async function performRegistration(
       body: reg.text.slice(0, 300),
     });
   }
-  if (typeof deploymentId !== 'string' && typeof deploymentId !== 'number') {
+  if (
+    (typeof deploymentId !== 'string' && typeof deploymentId !== 'number') ||
+    String(deploymentId).trim().length === 0 ||
+    String(deploymentId).length > 255 ||
+    clientId.length > 255
+  ) {
     throw new HttpError(502, 'lti:registration.noDeployment', 'DR_NO_DEPLOYMENT_ID');
   }
   const platformName =
     (typeof openid['https://canvas.instructure.com/lti/account_name'] === 'string'
       ? (openid['https://canvas.instructure.com/lti/account_name'] as string)
       : undefined) ?? `${family === 'unknown' ? 'LMS' : family} ${configUrl.host}`;
-  const { platform, created } = await registry.add(
-    {
-      issuer,
-      clientId,
-      name: platformName,
-      productFamily: family,
-      authEndpoint: auth.toString(),
-      tokenEndpoint: tokenEndpoint.toString(),
-      authorizationServer:
-        typeof openid.authorization_server === 'string' ? openid.authorization_server : undefined,
-      jwksUri: jwks.toString(),
-      deploymentIds: [String(deploymentId)],
-      origins: [configUrl.origin, issuer],
-      registration: { request: body, response: answer, openidConfiguration: configUrl.toString() },
-    },
-    'dynamic-registration',
-    'dynamic',
-    true,
-  );
+  const newPlatform: Parameters<PlatformRegistry['add']>[0] = {
+    issuer,
+    clientId,
+    name: platformName,
+    productFamily: family,
+    authEndpoint: auth.toString(),
+    tokenEndpoint: tokenEndpoint.toString(),
+    authorizationServer:
+      typeof openid.authorization_server === 'string' ? openid.authorization_server : undefined,
+    jwksUri: jwks.toString(),
+    deploymentIds: [String(deploymentId)],
+    origins: [configUrl.origin, issuer],
+    registration: { request: body, response: answer, openidConfiguration: configUrl.toString() },
+  };
+  const store = () => registry.add(newPlatform, 'dynamic-registration', 'dynamic', true);
+  let stored: RegistrationOutcome;
+  try {
+    stored = await store();
+  } catch (err) {
+    // What the platform sent does not make a valid platform: say so, not "internal error".
+    if (err instanceof PlatformError) {
+      throw new HttpError(502, 'lti:registration.badConfiguration', 'DR_INVALID_PLATFORM', {
+        what: err.message.slice(0, 200),
+      });
+    }
+    // The same registration arriving twice at once: the loser of the insert race becomes
+    // an update of the winner's row (the unique index keeps one record).
+    if (!isUniqueViolation(err)) throw err;
+    stored = await store();
+  }
+  const { platform, created } = stored;
   deps.log.info(
     { platformId: platform.id, issuer, clientId, deploymentId, family, created },
     'dynamic registration stored (pending until activated)',

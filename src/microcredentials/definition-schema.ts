@@ -33,6 +33,9 @@ export const SUMMATIVE_ITEMS_MAX = 10;
 /** Credits above this are not a micro-credential. */
 export const CREDITS_MAX = 30;
 
+/** A transcript code: letters, digits and `. _ / -`, as student information systems accept. */
+export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$/;
+
 /** One validation error: where, and the i18n key (with parameters) that explains it. */
 export interface FieldError {
   /** Dotted path of the field, e.g. `assessment.summative.1.weight`, `title`. */
@@ -269,6 +272,14 @@ export const definitionSchema = z
   .object(
     {
       title: localized(false),
+      code: z.preprocess(
+        (v) => (isBlank(v) ? undefined : v),
+        z
+          .string({ error: err('code') })
+          .trim()
+          .regex(CODE_PATTERN, { error: `${K}code` })
+          .optional(),
+      ),
       description: localized(true),
       purpose: localized(true),
       learningOutcomes: z
@@ -312,6 +323,13 @@ export const definitionSchema = z
         .default([]),
       expiry,
       assessment: assessmentRules,
+      imageId: z.preprocess(
+        (v) => (isBlank(v) ? undefined : v),
+        z
+          .string({ error: err('imageId') })
+          .regex(/^[0-9a-f]{64}$/, { error: `${K}imageId` })
+          .optional(),
+      ),
     },
     { error: err('invalid') },
   )

@@ -169,6 +169,8 @@ export interface QualityAssurance {
 /** A complete, validated micro-credential definition (one version of it). */
 export interface MicroCredentialDefinition {
   title: LocalizedText;
+  /** The institution's code for the micro-credential, carried on transcript records. */
+  code?: string;
   description: LocalizedText;
   purpose: LocalizedText;
   /** One competency or a small set of outcomes (rule 1). */
@@ -187,6 +189,8 @@ export interface MicroCredentialDefinition {
   alignments: Alignment[];
   expiry: ExpiryRule;
   assessment: AssessmentRules;
+  /** The badge artwork: id (SHA-256) of a checked image in the `images` table. */
+  imageId?: string;
 }
 
 /** A stored version of a definition. Versions start at 1 and only grow. */

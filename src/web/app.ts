@@ -13,11 +13,18 @@ import type { Logger } from '../log.js';
 import type { ErrorRenderer } from '../lti/engine.js';
 import type { Services } from '../services.js';
 import { adminPagesRouter } from './admin-pages.js';
+import { connectorActivitySource } from '../connectors/activity-source.js';
+import { connectorAdminRouter } from './connector-admin-pages.js';
+import { definitionPagesRouter } from './definition-pages.js';
 import { HttpError } from './errors.js';
 import { launchPagesRouter } from './launch-pages.js';
+import { oauthRouter } from './oauth-routes.js';
 import { registrationRouter } from './registration-route.js';
 import { securityHeaders } from './security.js';
 import { renderPage, requestLang } from './views.js';
+
+/** The AGS tag that identifies Jalon's own gradebook column in a course. */
+export const JALON_COLUMN_TAG = 'jalon-microcredential';
 
 /** Renders an HttpError as a page in the person's language. */
 export const renderError: ErrorRenderer = (req, res, err, lang, extra) => {
@@ -60,8 +67,34 @@ export function createApp(s: Services): express.Express {
     renderPage(req, res, 'home.njk', {});
   });
   app.use('/lti', registrationRouter({ ...s, invite: s.secrets.registrationInvite, renderError }));
+  app.use('/oauth', oauthRouter({ connectors: s.connectors, db: s.database.db, log: s.log }));
+  // Before launchPagesRouter: it serves /console and /learner with the definition's content.
+  s.engine.useLaunchRoutes(
+    definitionPagesRouter({
+      engine: s.engine,
+      repository: s.definitions,
+      db: s.database.db,
+      base,
+      log: s.log,
+      activities: {
+        list: (launch) => (s.activities ?? connectorActivitySource(s.connectors, s.log)).list(launch),
+      },
+      gradebookColumn: {
+        ensure: async (launch, label, max, res) =>
+          s.gradebookColumn
+            ? s.gradebookColumn.ensure(launch, label, max, res)
+            : s.engine.ensureColumn(res, {
+                label,
+                scoreMaximum: max,
+                tag: JALON_COLUMN_TAG,
+                resourceId: JALON_COLUMN_TAG,
+              }),
+      },
+    }),
+  );
   s.engine.useLaunchRoutes(launchPagesRouter(s.engine, base, s.config.publicUrl));
   s.engine.useLaunchRoutes(adminPagesRouter(s.engine, s.registry, base, s.urls));
+  s.engine.useLaunchRoutes(connectorAdminRouter({ ...s, db: s.database.db, base }));
   app.use('/lti', s.engine.app);
 
   app.use((req, res) => {

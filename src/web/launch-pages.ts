@@ -1,6 +1,6 @@
 /**
- * Pages opened by a launch (placeholders for the course console and the learner page;
- * later issues fill them) and the deep-linking placement. Every route checks the role.
+ * The deep-linking placement: the instructor adds the learners' entry point to the course.
+ * (The console and the learner page live in definition-pages.ts.) Every route checks the role.
  */
 import express, { type Router } from 'express';
 import type { LaunchContext } from '../lti/launch-context.js';
@@ -11,24 +11,6 @@ import { renderPage } from './views.js';
 /** Routes mounted on the LTI engine (they need a launch session). */
 export function launchPagesRouter(engine: LtiEngine, base: string, publicUrl: string): Router {
   const r = express.Router();
-  const courseTitle = (ctx: LaunchContext) =>
-    ctx.course?.title ?? ctx.course?.label ?? translator(ctx.lang)('launch:thisCourse');
-
-  r.get('/console', engine.requireLaunch('instructor'), (req, res) => {
-    const launch = res.locals.launch as LaunchContext;
-    renderPage(req, res, 'console.njk', { launch, base, courseTitle: courseTitle(launch) });
-  });
-
-  r.get('/learner', engine.requireLaunch('learner', 'instructor'), (req, res) => {
-    const launch = res.locals.launch as LaunchContext;
-    renderPage(req, res, 'learner.njk', {
-      launch,
-      base,
-      courseTitle: courseTitle(launch),
-      learnerName: launch.name ?? translator(launch.lang)('launch:someone'),
-    });
-  });
-
   r.get('/deep-link', engine.requireLaunch('instructor'), (req, res) => {
     renderPage(req, res, 'deep-link.njk', { launch: res.locals.launch, base });
   });

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { performRegistration } from '../lti/registration.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
 import { HttpError } from './errors.js';
+import { allowFramingBy } from './security.js';
 import { renderPage } from './views.js';
 
 function sameSecret(a: string, b: string): boolean {
@@ -59,10 +60,14 @@ export function registrationRouter(deps: {
       if (typeof params.openid_configuration !== 'string') {
         throw new HttpError(400, 'lti:registration.missingParams', 'DR_MISSING_OPENID_CONFIGURATION');
       }
+      // The LMS shows this page in a frame (Canvas, Moodle) before Jalon knows its origin:
+      // let the LMS that opened it (the invite holder's) frame this response, errors too.
+      allowFramingBy(res, [params.openid_configuration]);
       const outcome = await performRegistration(
         { openidConfiguration: params.openid_configuration, registrationToken: params.registration_token },
         deps,
       );
+      allowFramingBy(res, outcome.platform.origins);
       renderPage(req, res, 'registration.njk', { ...outcome });
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;

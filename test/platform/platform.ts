@@ -3,18 +3,23 @@
  * Canvas do (see README.md). Tests drive it through the `Platform` methods and a
  * `Browser`; the tool under test only ever sees standard LTI over HTTP.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { decodeJwt } from 'jose';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessTokens } from './access-tokens.js';
 import { agsRouter } from './ags.js';
+import { attachCanvasLms, canvasLmsOf, type ApiKeyCredentials, type CanvasLms } from './canvas-api.js';
+import type { ApiKeyInput } from './canvas-oauth.js';
 import type { DeepLinkingSettings } from './claims.js';
 import { deepLinkingRouter } from './deep-linking.js';
 import { Directory, seedDefaults } from './fixtures.js';
 import { Gradebook } from './gradebook.js';
 import { opaque } from './ids.js';
 import { PlatformKeys, type SigningMode } from './keys.js';
+import { moodleWsRouter } from './moodle-ws.js';
+import type { MoodleSite, WsToken, WsTokenOptions } from './moodle-ws-data.js';
+import { attachMoodleSite, moodleSiteOf } from './moodle-ws-site.js';
 import { nrpsRouter } from './nrps.js';
 import { loginParameters, oidcRouter } from './oidc.js';
 import { Urls, type PlatformEndpoints } from './paths.js';
@@ -47,6 +52,8 @@ export interface StartPlatformOptions {
   accessTokenTtl?: number;
   /** Load the default people, courses, enrolments and native grade items (default true). */
   seed?: boolean;
+  /** Extra pages served by the platform (the demo's course page), mounted before the 404. */
+  routes?: (platform: Platform) => Router;
 }
 
 /** What a test asks for when it launches. */
@@ -430,6 +437,28 @@ export class Platform {
     this.state.tokens.ttlSeconds = seconds;
   }
 
+  // Canvas REST API (canvas-api.ts, CANVAS-API.md) ---------------------------
+
+  /** Canvas only: the REST side (OAuth grants, course data, throttle, request log). */
+  get canvas(): CanvasLms {
+    return canvasLmsOf(this.state);
+  }
+  /** Canvas only: creates an API developer key, as an account admin does. */
+  createApiKey(input: ApiKeyInput): ApiKeyCredentials {
+    return this.canvas.createApiKey(input);
+  }
+
+  // Moodle web services (moodle-ws*.ts) --------------------------------------
+
+  /** Moodle only: the site behind `/webservice/rest/server.php` (activities, attempts, completion, tokens). */
+  get moodle(): MoodleSite {
+    return moodleSiteOf(this.state);
+  }
+  /** Moodle only: creates a web-service token (default: every function and capability Jalon needs). */
+  createWsToken(options?: WsTokenOptions): WsToken {
+    return this.moodle.createToken(options);
+  }
+
   /** Stops the server. */
   close(): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -490,6 +519,10 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       );
     }
   }
+  // Before the LTI token endpoint: API keys' grants share `/login/oauth2/token` with it.
+  if (family === 'canvas') app.use(attachCanvasLms(state, { seed: options.seed !== false }).router());
+  if (family === 'moodle') attachMoodleSite(state, options.seed !== false);
+  app.use(moodleWsRouter(state));
   const jwksPath = new URL(state.urls.endpoints().jwks).pathname;
   app.get(jwksPath, (_req, res) => {
     res.json(state.keys.jwks());
@@ -502,9 +535,13 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     nrpsRouter(state),
     deepLinkingRouter(state),
   );
+  const extra = express.Router();
+  app.use(extra);
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found');
   });
   app.use(errorHandler);
-  return new Platform(state, server);
+  const platform = new Platform(state, server);
+  if (options.routes) extra.use(options.routes(platform));
+  return platform;
 }

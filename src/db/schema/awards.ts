@@ -32,7 +32,9 @@ export const awards = pgTable(
     decidedBy: text('decided_by').notNull(),
     reason: jsonb('reason'),
     status: text('status').$type<AwardStatus>().notNull().default('active'),
-    awardedAt: timestamp('awarded_at', { withTimezone: true }).notNull().default(sql`now()`),
+    awardedAt: timestamp('awarded_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     revokedReason: text('revoked_reason'),
   },
