@@ -170,6 +170,23 @@ describe('Canvas-shaped dynamic registration and launches', () => {
     expect(fr.final.url).toContain('/lti/console?ltik=');
   });
 
+  test('Canvas deep linking (module item placement) returns the claim link too', async () => {
+    const browser = new Browser();
+    const r = await browser.launch(canvas, {
+      user: 'prof',
+      course: 'math',
+      locale: 'en',
+      messageType: 'LtiDeepLinkingRequest',
+      placement: 'link_selection',
+    });
+    expect(r.final.status).toBe(200);
+    expect(r.final.url).toContain('/lti/deep-link?ltik=');
+    const submitted = await browser.submitForm(r.final);
+    await browser.submitForm(submitted);
+    const response = canvas.deepLinkResponses.at(-1);
+    expect(JSON.stringify(response)).toContain('Claim your micro-credential');
+  });
+
   test('both platforms work side by side', async () => {
     const a = await new Browser().launch(moodle, { user: 'chloe', course: 'math' });
     const b = await new Browser().launch(canvas, { user: 'chloe', course: 'math' });

@@ -156,6 +156,10 @@ describe('an instructor authorises Jalon', () => {
       .where(eq(oauthStates.userId, canvas.user('prof').sub));
     expect(states).toHaveLength(1);
     expect(states[0]).toMatchObject({ platformId, lmsUserId: canvas.user('prof').restId });
+    // The button opens Canvas outside the LMS iframe, with this very state.
+    expect(page.body).toContain(
+      `href="${jalon.url}/oauth/canvas/start?state=${states[0]!.state}&amp;lang=en" target="_blank" rel="noopener"`,
+    );
     state = states[0]!.state;
   });
 
