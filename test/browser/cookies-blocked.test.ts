@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Frame, Page } from 'playwright-core';
 import { axeViolations, embeddedFrame, launchChromium, type Chromium } from '../helpers/chromium.js';
-import { freePort, startJalon, type TestJalon } from '../helpers/jalon.js';
+import { freePort, registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { coursePageRouter, coursePageUrl } from '../platform/course-page.js';
 import { startPlatform, type LaunchOptions, type Platform } from '../platform/index.js';
 
@@ -17,27 +17,8 @@ let moodle: Platform;
 let canvas: Platform;
 let chromium: Chromium;
 
-async function register(platform: Platform, family: 'moodle' | 'canvas'): Promise<void> {
-  const { clientId, deploymentId } = platform.addTool({
-    loginUrl: `${jalon.url}/lti/login`,
-    redirectUris: [`${jalon.url}/lti`],
-    jwksUrl: `${jalon.url}/lti/keys`,
-  });
-  const { registry } = jalon.running.services;
-  const { platform: p } = await registry.add(
-    {
-      issuer: platform.issuer,
-      clientId,
-      authEndpoint: platform.endpoints.auth,
-      tokenEndpoint: platform.endpoints.token,
-      jwksUri: platform.endpoints.jwks,
-      deploymentIds: [deploymentId],
-      productFamily: family,
-    },
-    'test',
-    'manual',
-  );
-  await registry.activate(p.id, 'test');
+async function register(platform: Platform): Promise<void> {
+  await registerManually(jalon, platform);
 }
 
 /** Opens the course page of a fresh launch; returns the frame once it shows the refusal. */
@@ -65,8 +46,8 @@ beforeAll(async () => {
   jalon = await startJalon({ port, publicUrl: `http://localhost:${port}`, cookieSecure: true });
   moodle = await startPlatform({ family: 'moodle', routes: coursePageRouter });
   canvas = await startPlatform({ family: 'canvas', routes: coursePageRouter });
-  await register(moodle, 'moodle');
-  await register(canvas, 'canvas');
+  await register(moodle);
+  await register(canvas);
   chromium = await launchChromium({
     blockThirdPartyCookies: true,
     blockCookiesInFrames: [{ site: 'http://localhost:*', under: 'http://127.0.0.1:*' }],

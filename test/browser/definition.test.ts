@@ -17,7 +17,7 @@ import {
   launchChromium,
   type Chromium,
 } from '../helpers/chromium.js';
-import { freePort, startJalon, type TestJalon } from '../helpers/jalon.js';
+import { freePort, registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { coursePageRouter, coursePageUrl } from '../platform/course-page.js';
 import { startPlatform, type LaunchOptions, type Platform } from '../platform/index.js';
 import { countRows, fakeActivities, png } from '../web/definition-fixtures.js';
@@ -57,26 +57,7 @@ beforeAll(async () => {
   jalon = await startJalon({ port, publicUrl: `http://localhost:${port}`, cookieSecure: true });
   jalon.running.services.activities = fakeActivities();
   moodle = await startPlatform({ family: 'moodle', routes: coursePageRouter });
-  const { clientId, deploymentId } = moodle.addTool({
-    loginUrl: `${jalon.url}/lti/login`,
-    redirectUris: [`${jalon.url}/lti`],
-    jwksUrl: `${jalon.url}/lti/keys`,
-  });
-  const { registry } = jalon.running.services;
-  const { platform } = await registry.add(
-    {
-      issuer: moodle.issuer,
-      clientId,
-      authEndpoint: moodle.endpoints.auth,
-      tokenEndpoint: moodle.endpoints.token,
-      jwksUri: moodle.endpoints.jwks,
-      deploymentIds: [deploymentId],
-      productFamily: 'moodle',
-    },
-    'test',
-    'manual',
-  );
-  await registry.activate(platform.id, 'test');
+  await registerManually(jalon, moodle);
   chromium = await launchChromium({ blockThirdPartyCookies: true });
 });
 

@@ -20,7 +20,7 @@ import {
   launchChromium,
   type Chromium,
 } from '../helpers/chromium.js';
-import { freePort, startJalon, type TestJalon } from '../helpers/jalon.js';
+import { freePort, registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { coursePageRouter, coursePageUrl } from '../platform/course-page.js';
 import { startPlatform, type LaunchOptions, type Platform } from '../platform/index.js';
 
@@ -34,27 +34,8 @@ let foreignUrl: string;
 const INSTITUTION_ADMIN = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator';
 
 /** Registers `platform` in Jalon (manual registration, activated). */
-async function register(platform: Platform, family: 'moodle' | 'canvas'): Promise<void> {
-  const { clientId, deploymentId } = platform.addTool({
-    loginUrl: `${jalon.url}/lti/login`,
-    redirectUris: [`${jalon.url}/lti`],
-    jwksUrl: `${jalon.url}/lti/keys`,
-  });
-  const { registry } = jalon.running.services;
-  const { platform: p } = await registry.add(
-    {
-      issuer: platform.issuer,
-      clientId,
-      authEndpoint: platform.endpoints.auth,
-      tokenEndpoint: platform.endpoints.token,
-      jwksUri: platform.endpoints.jwks,
-      deploymentIds: [deploymentId],
-      productFamily: family,
-    },
-    'test',
-    'manual',
-  );
-  await registry.activate(p.id, 'test');
+async function register(platform: Platform): Promise<void> {
+  await registerManually(jalon, platform);
 }
 
 /** Opens the course page of a fresh launch and returns the tool frame once on `landing`. */
@@ -79,8 +60,8 @@ beforeAll(async () => {
   jalon = await startJalon({ port, publicUrl: `http://localhost:${port}`, cookieSecure: true });
   moodle = await startPlatform({ family: 'moodle', routes: coursePageRouter });
   canvas = await startPlatform({ family: 'canvas', routes: coursePageRouter });
-  await register(moodle, 'moodle');
-  await register(canvas, 'canvas');
+  await register(moodle);
+  await register(canvas);
   // A site Jalon does not know, which tries to frame Jalon, and which also serves a
   // third-party cookie to prove the browser blocks them.
   foreign = http.createServer((req, res) => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { embeddedFrame, launchChromium, type Chromium } from '../helpers/chromium.js';
-import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { coursePageRouter, coursePageUrl } from '../platform/course-page.js';
 import { startPlatform, type Platform } from '../platform/index.js';
 
@@ -17,26 +17,7 @@ let chromium: Chromium;
 beforeAll(async () => {
   jalon = await startJalon();
   moodle = await startPlatform({ family: 'moodle', routes: coursePageRouter });
-  const { clientId, deploymentId } = moodle.addTool({
-    loginUrl: `${jalon.url}/lti/login`,
-    redirectUris: [`${jalon.url}/lti`],
-    jwksUrl: `${jalon.url}/lti/keys`,
-  });
-  const { registry } = jalon.running.services;
-  const { platform } = await registry.add(
-    {
-      issuer: moodle.issuer,
-      clientId,
-      authEndpoint: moodle.endpoints.auth,
-      tokenEndpoint: moodle.endpoints.token,
-      jwksUri: moodle.endpoints.jwks,
-      deploymentIds: [deploymentId],
-      productFamily: 'moodle',
-    },
-    'test',
-    'manual',
-  );
-  await registry.activate(platform.id, 'test');
+  await registerManually(jalon, moodle);
   chromium = await launchChromium({ blockThirdPartyCookies: true });
 });
 

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import type { Platform } from '../platform/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /** A free TCP port on loopback (PUBLIC_URL must be known before the engine starts). */
@@ -77,4 +78,44 @@ export async function startJalon(overrides: Partial<Config> = {}): Promise<TestJ
       await database.close();
     },
   };
+}
+
+/** What registering Jalon on a test platform gave. */
+export interface ManualRegistration {
+  platformId: string;
+  clientId: string;
+  deploymentId: string;
+}
+
+/**
+ * Registers Jalon by hand on both sides, as an administrator would: the tool on the LMS,
+ * then the LMS in Jalon (activated unless `activate: false`).
+ */
+export async function registerManually(
+  jalon: TestJalon,
+  platform: Platform,
+  options: { deepLinking?: boolean; activate?: boolean } = {},
+): Promise<ManualRegistration> {
+  const { clientId, deploymentId } = platform.addTool({
+    loginUrl: `${jalon.url}/lti/login`,
+    redirectUris: [`${jalon.url}/lti`],
+    jwksUrl: `${jalon.url}/lti/keys`,
+    ...(options.deepLinking ? { deepLinkUrl: `${jalon.url}/lti` } : {}),
+  });
+  const { registry } = jalon.running.services;
+  const { platform: p } = await registry.add(
+    {
+      issuer: platform.issuer,
+      clientId,
+      authEndpoint: platform.endpoints.auth,
+      tokenEndpoint: platform.endpoints.token,
+      jwksUri: platform.endpoints.jwks,
+      deploymentIds: [deploymentId],
+      productFamily: platform.family,
+    },
+    'test',
+    'manual',
+  );
+  if (options.activate !== false) await registry.activate(p.id, 'test');
+  return { platformId: p.id, clientId, deploymentId };
 }

@@ -5,39 +5,17 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { sql } from 'drizzle-orm';
 import { Browser, startPlatform, type Platform } from '../platform/index.js';
-import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 
 let jalon: TestJalon;
 let moodle: Platform;
 let canvas: Platform;
-let moodleId: string;
 
 beforeAll(async () => {
   jalon = await startJalon();
   moodle = await startPlatform({ family: 'moodle' });
   canvas = await startPlatform({ family: 'canvas' });
-  const { clientId, deploymentId } = moodle.addTool({
-    loginUrl: `${jalon.url}/lti/login`,
-    redirectUris: [`${jalon.url}/lti`],
-    jwksUrl: `${jalon.url}/lti/keys`,
-    deepLinkUrl: `${jalon.url}/lti`,
-  });
-  const { registry } = jalon.running.services;
-  const { platform } = await registry.add(
-    {
-      issuer: moodle.issuer,
-      clientId,
-      authEndpoint: moodle.endpoints.auth,
-      tokenEndpoint: moodle.endpoints.token,
-      jwksUri: moodle.endpoints.jwks,
-      deploymentIds: [deploymentId],
-      productFamily: 'moodle',
-    },
-    'test',
-    'manual',
-  );
-  moodleId = platform.id;
-  await registry.activate(moodleId, 'test');
+  await registerManually(jalon, moodle, { deepLinking: true });
 });
 
 afterAll(async () => {

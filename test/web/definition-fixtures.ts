@@ -4,13 +4,11 @@
  * session cookie of the launch), Moodle-like activities from a fake connector, and small
  * real images.
  */
-import { randomBytes } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import type { LmsActivity } from '../../src/connectors/types.js';
 import type { ActivityListing, ActivitySource } from '../../src/web/definition-pages.js';
 import type { LaunchContext } from '../../src/lti/launch-context.js';
-import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { Browser, startPlatform, type Platform } from '../platform/index.js';
 
 /** Moodle-like activities: a quiz allowing one attempt, an assignment, a quiz with a pass mark. */
@@ -65,26 +63,7 @@ export function fakeActivities(activities: LmsActivity[] = MOODLE_ACTIVITIES): A
 export async function jalonWithMoodle(): Promise<{ jalon: TestJalon; moodle: Platform }> {
   const jalon = await startJalon();
   const moodle = await startPlatform({ family: 'moodle' });
-  const { clientId, deploymentId } = moodle.addTool({
-    loginUrl: `${jalon.url}/lti/login`,
-    redirectUris: [`${jalon.url}/lti`],
-    jwksUrl: `${jalon.url}/lti/keys`,
-  });
-  const { registry } = jalon.running.services;
-  const { platform } = await registry.add(
-    {
-      issuer: moodle.issuer,
-      clientId,
-      authEndpoint: moodle.endpoints.auth,
-      tokenEndpoint: moodle.endpoints.token,
-      jwksUri: moodle.endpoints.jwks,
-      deploymentIds: [deploymentId],
-      productFamily: 'moodle',
-    },
-    'test',
-    'manual',
-  );
-  await registry.activate(platform.id, 'test');
+  await registerManually(jalon, moodle);
   return { jalon, moodle };
 }
 
@@ -237,54 +216,6 @@ export async function savedState(jalon: TestJalon): Promise<Record<string, numbe
   return out;
 }
 
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(td));
-  return Buffer.concat([len, td, crc]);
-}
-
-/** A real RGB PNG; `padding` bytes of random text make it as large as a test needs. */
-export function png(width: number, height: number, padding = 0): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const raw = Buffer.alloc((width * 3 + 1) * height, 0x7f);
-  for (let y = 0; y < height; y++) raw[y * (width * 3 + 1)] = 0;
-  const text =
-    padding > 0
-      ? [
-          chunk(
-            'tEXt',
-            Buffer.concat([
-              Buffer.from('Comment\0'),
-              Buffer.from(randomBytes(padding).toString('hex').slice(0, padding)),
-            ]),
-          ),
-        ]
-      : [];
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    ...text,
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 /** Decodes the HTML entities nunjucks writes, for assertions on text. */
 export function text(html: string): string {
   return html
@@ -294,3 +225,4 @@ export function text(html: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 }
+export { png } from '../helpers/png.js';
