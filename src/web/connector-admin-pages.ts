@@ -143,27 +143,35 @@ export function connectorAdminRouter(deps: ConnectorAdminDeps): Router {
     handle(async (req, res) => show(req, res)),
   );
 
+  /** Saves a validated connector form, or shows its errors (nothing saved). */
+  const saveOrExplain = async (
+    req: Request,
+    res: Response,
+    platformId: string,
+    parsed:
+      ReturnType<typeof MoodleSettingsSchema.safeParse> | ReturnType<typeof CanvasSettingsSchema.safeParse>,
+    kind: 'moodle' | 'canvas',
+  ): Promise<void> => {
+    const t = translator(requestLang(req, res));
+    if (!parsed.success) {
+      return show(req, res, { platformId, kind: 'error', messages: zodMessages(parsed.error, t) }, 400);
+    }
+    await settings.save(platformId, parsed.data, actor(res));
+    deps.log?.info({ platformId, kind, actor: actor(res) }, 'connector saved');
+    await show(req, res, { platformId, kind: 'ok', messages: [t('connectors:admin.saved')] });
+  };
+
   r.post(
     '/admin/connectors/:id/moodle',
     guard,
     handle(async (req, res) => {
       const p = await platformOf(req);
-      const t = translator(requestLang(req, res));
       const b = (req.body ?? {}) as Record<string, unknown>;
       const current = await settings.get(p.id);
       // A blank token keeps the one already set (it is never shown back).
       const token = str(b.token).trim() || (current?.kind === 'moodle' ? current.token : '');
       const parsed = MoodleSettingsSchema.safeParse({ baseUrl: str(b.baseUrl), token });
-      if (!parsed.success)
-        return show(
-          req,
-          res,
-          { platformId: p.id, kind: 'error', messages: zodMessages(parsed.error, t) },
-          400,
-        );
-      await settings.save(p.id, parsed.data, actor(res));
-      deps.log?.info({ platformId: p.id, kind: 'moodle', actor: actor(res) }, 'connector saved');
-      await show(req, res, { platformId: p.id, kind: 'ok', messages: [t('connectors:admin.saved')] });
+      await saveOrExplain(req, res, p.id, parsed, 'moodle');
     }),
   );
 
@@ -172,7 +180,6 @@ export function connectorAdminRouter(deps: ConnectorAdminDeps): Router {
     guard,
     handle(async (req, res) => {
       const p = await platformOf(req);
-      const t = translator(requestLang(req, res));
       const b = (req.body ?? {}) as Record<string, unknown>;
       const current = await settings.get(p.id);
       const clientSecret =
@@ -182,16 +189,7 @@ export function connectorAdminRouter(deps: ConnectorAdminDeps): Router {
         clientId: str(b.clientId),
         clientSecret,
       });
-      if (!parsed.success)
-        return show(
-          req,
-          res,
-          { platformId: p.id, kind: 'error', messages: zodMessages(parsed.error, t) },
-          400,
-        );
-      await settings.save(p.id, parsed.data, actor(res));
-      deps.log?.info({ platformId: p.id, kind: 'canvas', actor: actor(res) }, 'connector saved');
-      await show(req, res, { platformId: p.id, kind: 'ok', messages: [t('connectors:admin.saved')] });
+      await saveOrExplain(req, res, p.id, parsed, 'canvas');
     }),
   );
 
