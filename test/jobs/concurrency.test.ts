@@ -31,7 +31,11 @@ describe(onServer ? 'two workers with separate PostgreSQL pools' : 'two workers 
   test(`${JOBS} jobs: each done exactly once, one effect each, no retries`, async () => {
     for (let i = 0; i < JOBS; i++) await enqueue(database.db, { kind: EFFECT_KIND, payload: { i } });
     const sleepMs = onServer ? 5 : 0;
-    const options = { handlers: { [EFFECT_KIND]: effectHandler(sleepMs) }, batchSize: 5, backoff: { baseMs: 0, maxMs: 0 } };
+    const options = {
+      handlers: { [EFFECT_KIND]: effectHandler(sleepMs) },
+      batchSize: 5,
+      backoff: { baseMs: 0, maxMs: 0 },
+    };
     const a = new Worker(database.db, { ...options, workerId: 'instance-a' });
     const b = new Worker((second ?? database).db, { ...options, workerId: 'instance-b' });
     const [ranA, ranB] = await Promise.all([a.runUntilIdle(), b.runUntilIdle()]);
@@ -43,7 +47,9 @@ describe(onServer ? 'two workers with separate PostgreSQL pools' : 'two workers 
     // A duplicate effect would have failed on the primary key and left an error and a retry.
     for (const row of rows) expect(row).toMatchObject({ status: 'done', attempts: 1, lastError: null });
     const perWorker = rowsOf<{ worker: string; n: number }>(
-      await database.db.execute(sql`SELECT worker, count(*)::int AS n FROM job_effects GROUP BY worker ORDER BY worker`),
+      await database.db.execute(
+        sql`SELECT worker, count(*)::int AS n FROM job_effects GROUP BY worker ORDER BY worker`,
+      ),
     );
     expect(perWorker.map((r) => r.worker)).toEqual(['instance-a', 'instance-b']);
   });

@@ -34,11 +34,15 @@ afterAll(async () => {
 describeOnServer('kill test on PostgreSQL (skipped on PGlite: one process, nothing to kill)', () => {
   test(`a worker process SIGKILLed after ${KILL_AFTER} effects; another finishes; each job once`, async () => {
     for (let i = 0; i < JOBS; i++) await enqueue(database.db, { kind: EFFECT_KIND, payload: { i } });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT_DIR, 'test/jobs/worker-child.ts')], {
-      cwd: ROOT_DIR,
-      env: { ...process.env, DATABASE_URL: database.url },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT_DIR, 'test/jobs/worker-child.ts')],
+      {
+        cwd: ROOT_DIR,
+        env: { ...process.env, DATABASE_URL: database.url },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>

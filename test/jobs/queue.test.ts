@@ -79,7 +79,10 @@ describe('worker', () => {
     });
     const { job } = await enqueue(database.db, { kind: 'notify.send', payload: { to: 'a@example.org' } });
     const foreign = await enqueue(database.db, { kind: 'other.kind' });
-    const later = await enqueue(database.db, { kind: 'notify.send', runAt: new Date(Date.now() + 3_600_000) });
+    const later = await enqueue(database.db, {
+      kind: 'notify.send',
+      runAt: new Date(Date.now() + 3_600_000),
+    });
     expect(await worker.runUntilIdle()).toBe(1);
     expect(seen).toEqual(['a@example.org']);
     const done = await jobById(job.id);
@@ -110,7 +113,10 @@ describe('worker', () => {
     expect(retry.runAt.getTime() - retry.updatedAt.getTime()).toBe(60_000);
     // Not due yet: nothing to claim.
     expect(await worker.runOnce()).toBe(0);
-    await database.db.update(jobs).set({ runAt: sql`now()` }).where(eq(jobs.id, job.id));
+    await database.db
+      .update(jobs)
+      .set({ runAt: sql`now()` })
+      .where(eq(jobs.id, job.id));
     expect(await worker.runOnce()).toBe(1);
     expect(await jobById(job.id)).toMatchObject({ status: 'done', attempts: 2 });
     expect(calls).toBe(2);
@@ -180,7 +186,10 @@ describe('effect and done commit together', () => {
     await worker.runOnce();
     expect(await countEffects(database.db)).toBe(0);
     expect(await jobById(job.id)).toMatchObject({ status: 'queued', attempts: 1 });
-    await database.db.update(jobs).set({ runAt: sql`now()` }).where(eq(jobs.id, job.id));
+    await database.db
+      .update(jobs)
+      .set({ runAt: sql`now()` })
+      .where(eq(jobs.id, job.id));
     await worker.runOnce();
     expect(await countEffects(database.db)).toBe(1);
     expect(await jobById(job.id)).toMatchObject({ status: 'done', attempts: 2 });
@@ -230,11 +239,19 @@ describe('leases', () => {
 
   test('a job whose worker died is reclaimed once its lease expires, and only then', async () => {
     const { job } = await enqueue(database.db, { kind: EFFECT_KIND });
-    const claimed = await claimJobs(database.db, { workerId: 'dead', kinds: [EFFECT_KIND], limit: 5, leaseMs: 60_000 });
+    const claimed = await claimJobs(database.db, {
+      workerId: 'dead',
+      kinds: [EFFECT_KIND],
+      limit: 5,
+      leaseMs: 60_000,
+    });
     expect(claimed.map((j) => j.id)).toEqual([job.id]);
     expect(claimed[0]).toMatchObject({ status: 'running', lockedBy: 'dead', attempts: 1 });
 
-    const worker = new Worker(database.db, { workerId: 'alive', handlers: { [EFFECT_KIND]: effectHandler() } });
+    const worker = new Worker(database.db, {
+      workerId: 'alive',
+      handlers: { [EFFECT_KIND]: effectHandler() },
+    });
     expect(await worker.runOnce()).toBe(0); // lease still valid
     await expireLeases();
     expect(await worker.runOnce()).toBe(1);
@@ -245,7 +262,12 @@ describe('leases', () => {
 
   test('the former holder can neither commit nor settle a job taken over', async () => {
     const { job } = await enqueue(database.db, { kind: EFFECT_KIND });
-    const [stale] = await claimJobs(database.db, { workerId: 'slow', kinds: [EFFECT_KIND], limit: 1, leaseMs: 60_000 });
+    const [stale] = await claimJobs(database.db, {
+      workerId: 'slow',
+      kinds: [EFFECT_KIND],
+      limit: 1,
+      leaseMs: 60_000,
+    });
     await expireLeases();
     await claimJobs(database.db, { workerId: 'fresh', kinds: [EFFECT_KIND], limit: 1, leaseMs: 60_000 });
     // Replay the slow worker's run with its stale claim.

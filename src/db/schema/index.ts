@@ -3,3 +3,4 @@ export * from './lti.js';
 export * from './connectors.js';
 export * from './microcredentials.js';
 export * from './awards.js';
+export * from './jobs.js';
