@@ -17,6 +17,7 @@ import { connectorActivitySource } from '../connectors/activity-source.js';
 import { connectorAdminRouter } from './connector-admin-pages.js';
 import { definitionPagesRouter } from './definition-pages.js';
 import { HttpError } from './errors.js';
+import { csvImportRouter } from './csv-import-pages.js';
 import { launchPagesRouter } from './launch-pages.js';
 import { oauthRouter } from './oauth-routes.js';
 import { registrationRouter } from './registration-route.js';
@@ -91,6 +92,9 @@ export function createApp(s: Services): express.Express {
               }),
       },
     }),
+  );
+  s.engine.useLaunchRoutes(
+    csvImportRouter({ engine: s.engine, repository: s.definitions, db: s.database.db, base, log: s.log }),
   );
   s.engine.useLaunchRoutes(launchPagesRouter(s.engine, base, s.config.publicUrl));
   s.engine.useLaunchRoutes(adminPagesRouter(s.engine, s.registry, base, s.urls));

@@ -4,3 +4,4 @@ export * from './connectors.js';
 export * from './microcredentials.js';
 export * from './awards.js';
 export * from './jobs.js';
+export * from './attempts.js';
