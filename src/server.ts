@@ -20,35 +20,60 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the service; `database` lets tests pass their own. */
+/** Options of {@link startServer}. */
+export interface StartOptions {
+  /** A database opened by the caller (tests); otherwise the configured one. */
+  database?: Database;
+  adminSocket?: boolean;
+  /**
+   * Derives PUBLIC_URL from the port actually bound (port 0 = any free port), so that a
+   * test or demo never races another process for a port it picked in advance.
+   */
+  publicUrlFromPort?: (port: number) => string;
+}
+
+/** Starts the service. */
 export async function startServer(
   config: Config,
   log: Logger,
-  opts: { database?: Database; adminSocket?: boolean } = {},
+  opts: StartOptions = {},
 ): Promise<RunningServer> {
   const embedded = !config.databaseUrl && !opts.database;
   const release = embedded ? acquireDataDirLock(config.dataDir, 'server') : () => undefined;
   if (!release) {
     throw new Error(`Another Jalon process is using ${config.dataDir} (embedded database). Stop it first.`);
   }
-  let services: Services;
+  // Listen first (answering 503 until ready): the engine needs the final public URL.
+  let handler: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'Retry-After': '1' }).end();
+  };
+  const server = http.createServer((req, res) => handler(req, res));
+  server.keepAliveTimeout = 5_000;
   try {
-    services = await createServices(config, { log, database: opts.database, renderError });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
   } catch (err) {
     release();
     throw err;
   }
+  const port = (server.address() as AddressInfo).port;
+  const finalConfig: Config = opts.publicUrlFromPort
+    ? Object.freeze({ ...config, port, publicUrl: opts.publicUrlFromPort(port).replace(/\/+$/, '') })
+    : config;
+  let services: Services;
+  try {
+    services = await createServices(finalConfig, { log, database: opts.database, renderError });
+  } catch (err) {
+    server.close();
+    release();
+    throw err;
+  }
   services.frameOrigins.start();
-  const app = createApp(services);
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  handler = createApp(services);
   const closeSocket =
     opts.adminSocket === false ? async () => undefined : await startAdminSocket(config.dataDir, services);
-  const port = (server.address() as AddressInfo).port;
   return {
     services,
     server,

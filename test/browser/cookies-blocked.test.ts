@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Frame, Page } from 'playwright-core';
 import { axeViolations, embeddedFrame, launchChromium, type Chromium } from '../helpers/chromium.js';
-import { freePort, registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { coursePageRouter, coursePageUrl } from '../platform/course-page.js';
 import { startPlatform, type LaunchOptions, type Platform } from '../platform/index.js';
 
@@ -42,8 +42,7 @@ async function openNewWindow(page: Page, frame: Frame): Promise<Page> {
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  jalon = await startJalon({ port, publicUrl: `http://localhost:${port}`, cookieSecure: true });
+  jalon = await startJalon({ cookieSecure: true }, { publicHost: 'localhost' });
   moodle = await startPlatform({ family: 'moodle', routes: coursePageRouter });
   canvas = await startPlatform({ family: 'canvas', routes: coursePageRouter });
   await register(moodle);

@@ -17,7 +17,7 @@ import {
   launchChromium,
   type Chromium,
 } from '../helpers/chromium.js';
-import { freePort, registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { coursePageRouter, coursePageUrl } from '../platform/course-page.js';
 import { startPlatform, type LaunchOptions, type Platform } from '../platform/index.js';
 import { countRows, fakeActivities, png } from '../web/definition-fixtures.js';
@@ -53,8 +53,7 @@ async function navigate(frame: Frame, click: () => Promise<void>): Promise<void>
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  jalon = await startJalon({ port, publicUrl: `http://localhost:${port}`, cookieSecure: true });
+  jalon = await startJalon({ cookieSecure: true }, { publicHost: 'localhost' });
   jalon.running.services.activities = fakeActivities();
   moodle = await startPlatform({ family: 'moodle', routes: coursePageRouter });
   await registerManually(jalon, moodle);

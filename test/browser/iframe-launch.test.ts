@@ -20,7 +20,7 @@ import {
   launchChromium,
   type Chromium,
 } from '../helpers/chromium.js';
-import { freePort, registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { coursePageRouter, coursePageUrl } from '../platform/course-page.js';
 import { startPlatform, type LaunchOptions, type Platform } from '../platform/index.js';
 
@@ -55,9 +55,8 @@ async function headingOf(frame: Frame): Promise<string> {
 }
 
 beforeAll(async () => {
-  const port = await freePort();
   // Another site than the platforms (127.0.0.1): Jalon's cookies are third-party in the frame.
-  jalon = await startJalon({ port, publicUrl: `http://localhost:${port}`, cookieSecure: true });
+  jalon = await startJalon({ cookieSecure: true }, { publicHost: 'localhost' });
   moodle = await startPlatform({ family: 'moodle', routes: coursePageRouter });
   canvas = await startPlatform({ family: 'canvas', routes: coursePageRouter });
   await register(moodle);

@@ -4,7 +4,6 @@
  * check that every refusal says why.
  */
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,18 +12,6 @@ import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { Platform } from '../platform/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-
-/** A free TCP port on loopback (PUBLIC_URL must be known before the engine starts). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A running Jalon for tests. */
 export interface TestJalon {
@@ -39,16 +26,23 @@ export interface TestJalon {
   stop(): Promise<void>;
 }
 
-/** Starts Jalon on 127.0.0.1 with plain-HTTP cookies (the test platform is same-site). */
-export async function startJalon(overrides: Partial<Config> = {}): Promise<TestJalon> {
-  const port = await freePort();
+/**
+ * Starts Jalon on 127.0.0.1 with plain-HTTP cookies (the test platform is same-site), on
+ * a port the server binds itself (no race with parallel test files). `publicHost` names
+ * the host in PUBLIC_URL (e.g. `localhost`, a different site from the platform's
+ * `127.0.0.1`, for the third-party-cookie tests).
+ */
+export async function startJalon(
+  overrides: Partial<Config> = {},
+  options: { publicHost?: string } = {},
+): Promise<TestJalon> {
   const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'jalon-test-')), 'data');
+  const publicHost = options.publicHost ?? '127.0.0.1';
   const config = loadConfig(
     {},
     {
-      port,
+      port: 0,
       host: '127.0.0.1',
-      publicUrl: `http://127.0.0.1:${port}`,
       dataDir,
       cookieSecure: false,
       logLevel: 'debug',
@@ -65,10 +59,15 @@ export async function startJalon(overrides: Partial<Config> = {}): Promise<TestJ
     },
   });
   const database = await createTestDatabase();
-  const running = await startServer(config, createLogger('debug', sink), { database, adminSocket: false });
+  const running = await startServer(config, createLogger('debug', sink), {
+    database,
+    adminSocket: false,
+    publicUrlFromPort: overrides.publicUrl ? undefined : (port) => `http://${publicHost}:${port}`,
+  });
+  const finalConfig = running.services.config;
   return {
-    url: config.publicUrl,
-    config,
+    url: finalConfig.publicUrl,
+    config: finalConfig,
     running,
     database,
     logs,

@@ -14,7 +14,6 @@ import { loadConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/client.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { freePort } from '../helpers/jalon.js';
 import { DEMO_PATH, DEMO_PERSONAS, demoLaunchPath, demoPageRouter, type DemoPersona } from './demo-page.js';
 import { startPlatform, type Platform } from './platform.js';
 
@@ -85,15 +84,13 @@ const COURSE = { handle: 'firstaid', label: 'SST101', title: 'Premiers soins / F
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
-  const port = await freePort();
   // The environment is ignored on purpose: the demo must never write into the
   // DATABASE_URL or DATA_DIR of a real installation.
   const config = loadConfig(
     {},
     {
-      port,
+      port: 0,
       host: '127.0.0.1',
-      publicUrl: `http://127.0.0.1:${port}`,
       dataDir,
       databaseUrl: undefined,
       cookieSecure: false,
@@ -109,6 +106,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const jalon = await startServer(config, log, {
       ...(options.database ? { database: options.database } : {}),
       adminSocket: false,
+      publicUrlFromPort: (port) => `http://127.0.0.1:${port}`,
     });
     cleanups.push(() => jalon.stop());
 
@@ -149,7 +147,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const url = `${platform.url}${DEMO_PATH}`;
     return {
       url,
-      jalonUrl: config.publicUrl,
+      jalonUrl: jalon.services.config.publicUrl,
       jalon,
       platform,
       platformId: registered.id,
