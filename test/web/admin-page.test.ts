@@ -16,7 +16,7 @@ import {
   type Navigation,
   type Platform,
 } from '../platform/index.js';
-import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 
 const ADMIN_ROLE = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator';
 
@@ -30,30 +30,8 @@ beforeAll(async () => {
   jalon = await startJalon();
   moodle = await startPlatform({ family: 'moodle' });
   canvas = await startPlatform({ family: 'canvas' });
-  const { registry } = jalon.running.services;
-  for (const platform of [moodle, canvas]) {
-    const { clientId, deploymentId } = platform.addTool({
-      loginUrl: `${jalon.url}/lti/login`,
-      redirectUris: [`${jalon.url}/lti`],
-      jwksUrl: `${jalon.url}/lti/keys`,
-    });
-    const { platform: p } = await registry.add(
-      {
-        issuer: platform.issuer,
-        clientId,
-        authEndpoint: platform.endpoints.auth,
-        tokenEndpoint: platform.endpoints.token,
-        jwksUri: platform.endpoints.jwks,
-        deploymentIds: [deploymentId],
-        productFamily: platform.family,
-      },
-      'test',
-      'manual',
-    );
-    await registry.activate(p.id, 'test');
-    if (platform === moodle) moodleId = p.id;
-    else canvasId = p.id;
-  }
+  moodleId = (await registerManually(jalon, moodle)).platformId;
+  canvasId = (await registerManually(jalon, canvas)).platformId;
 }, 120_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { loadConfig } from '../../src/config/index.js';
 import { translator, type Lang } from '../../src/i18n/index.js';
 import { Browser, startPlatform, type Platform } from '../platform/index.js';
-import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 
 let jalon: TestJalon;
 let moodle: Platform;
@@ -21,29 +21,9 @@ beforeAll(async () => {
   jalon = await startJalon({ cookieSecure: true });
   moodle = await startPlatform({ family: 'moodle' });
   canvas = await startPlatform({ family: 'canvas' });
-  const { registry } = jalon.running.services;
-  for (const platform of [moodle, canvas]) {
-    const { clientId, deploymentId } = platform.addTool({
-      loginUrl: `${jalon.url}/lti/login`,
-      redirectUris: [`${jalon.url}/lti`],
-      jwksUrl: `${jalon.url}/lti/keys`,
-    });
-    const { platform: p } = await registry.add(
-      {
-        issuer: platform.issuer,
-        clientId,
-        authEndpoint: platform.endpoints.auth,
-        tokenEndpoint: platform.endpoints.token,
-        jwksUri: platform.endpoints.jwks,
-        deploymentIds: [deploymentId],
-        productFamily: platform.family,
-      },
-      'test',
-      'manual',
-    );
-    if (platform === moodle) await registry.activate(p.id, 'test');
-    else canvasId = p.id;
-  }
+  await registerManually(jalon, moodle);
+  // Canvas stays pending: its origin is known, but it may not launch yet.
+  canvasId = (await registerManually(jalon, canvas, { activate: false })).platformId;
   await jalon.running.services.frameOrigins.refresh();
 }, 120_000);
 

@@ -50,37 +50,29 @@ export const ltiPlatformStatus = pgTable(
   (t) => [unique('lti_platform_status_id_uq').on(t.id).nullsNotDistinct()],
 );
 
-/** The tool's public key per platform, served at the keyset route; `data` is sealed. */
-export const ltiPublicKey = pgTable(
-  'lti_publickey',
-  {
-    kid: text('kid'),
-    platformUrl: text('platform_url'),
-    clientId: text('client_id'),
-    data: text('data').notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    unique('lti_publickey_kid_uq').on(t.kid),
-    unique('lti_publickey_url_client_uq').on(t.platformUrl, t.clientId).nullsNotDistinct(),
-  ],
-);
+/** A tool key table (public or private) per platform; `data` is sealed. */
+function keyTable<N extends string>(name: N) {
+  return pgTable(
+    name,
+    {
+      kid: text('kid'),
+      platformUrl: text('platform_url'),
+      clientId: text('client_id'),
+      data: text('data').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      unique(`${name}_kid_uq`).on(t.kid),
+      unique(`${name}_url_client_uq`).on(t.platformUrl, t.clientId).nullsNotDistinct(),
+    ],
+  );
+}
 
-/** The tool's private signing key per platform; `data` is sealed. */
-export const ltiPrivateKey = pgTable(
-  'lti_privatekey',
-  {
-    kid: text('kid'),
-    platformUrl: text('platform_url'),
-    clientId: text('client_id'),
-    data: text('data').notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    unique('lti_privatekey_kid_uq').on(t.kid),
-    unique('lti_privatekey_url_client_uq').on(t.platformUrl, t.clientId).nullsNotDistinct(),
-  ],
-);
+/** The tool's public key per platform, served at the keyset route. */
+export const ltiPublicKey = keyTable('lti_publickey');
+
+/** The tool's private signing key per platform. */
+export const ltiPrivateKey = keyTable('lti_privatekey');
 
 /** A cached OAuth2 access token for LMS services, one per scope string; `data` is sealed. */
 export const ltiAccessToken = pgTable(
