@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { listAttempts, recordAttempts } from '../../src/attempts/store.js';
 import { DefinitionRepository } from '../../src/definitions/repository.js';
 import type { AttemptRecord } from '../../src/microcredentials/attempts.js';
-import { PlatformRegistry } from '../../src/platforms/registry.js';
+import { addPlatformRow } from '../helpers/platform-row.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let database: TestDatabase;
@@ -16,19 +16,7 @@ let course = 0;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const { platform } = await new PlatformRegistry(database.db).add(
-    {
-      issuer: 'https://moodle.example.edu',
-      clientId: 'c1',
-      authEndpoint: 'https://moodle.example.edu/auth',
-      tokenEndpoint: 'https://moodle.example.edu/token',
-      jwksUri: 'https://moodle.example.edu/jwks',
-      deploymentIds: ['1'],
-    },
-    'test',
-    'manual',
-  );
-  platformId = platform.id;
+  platformId = await addPlatformRow(database.db);
 });
 afterAll(async () => {
   await database?.close();

@@ -7,7 +7,7 @@ import {
   MoodleSettingsSchema,
 } from '../../src/connectors/settings.js';
 import { createSealer } from '../../src/crypto/seal.js';
-import { PlatformRegistry } from '../../src/platforms/registry.js';
+import { addPlatformRow } from '../helpers/platform-row.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 let database: TestDatabase;
@@ -18,19 +18,7 @@ const TOKEN = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 beforeAll(async () => {
   database = await createTestDatabase();
   store = new ConnectorSettingsStore(database.db, createSealer(randomBytes(32), 'connectors'));
-  const { platform } = await new PlatformRegistry(database.db).add(
-    {
-      issuer: 'https://moodle.example.edu',
-      clientId: 'c1',
-      authEndpoint: 'https://moodle.example.edu/auth',
-      tokenEndpoint: 'https://moodle.example.edu/token',
-      jwksUri: 'https://moodle.example.edu/jwks',
-      deploymentIds: ['1'],
-    },
-    'test',
-    'manual',
-  );
-  platformId = platform.id;
+  platformId = await addPlatformRow(database.db);
 });
 afterAll(async () => {
   await database?.close();

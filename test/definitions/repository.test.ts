@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { auditLog, awards, definitionVersions } from '../../src/db/schema/index.js';
 import { DefinitionRepository } from '../../src/definitions/repository.js';
 import { validateDefinition, type MicroCredentialDefinition } from '../../src/microcredentials/index.js';
-import { PlatformRegistry } from '../../src/platforms/registry.js';
+import { addPlatformRow } from '../helpers/platform-row.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { definitionInput } from '../microcredentials/fixtures.js';
 
@@ -15,19 +15,7 @@ let base: MicroCredentialDefinition;
 beforeAll(async () => {
   database = await createTestDatabase();
   repo = new DefinitionRepository(database.db);
-  const { platform } = await new PlatformRegistry(database.db).add(
-    {
-      issuer: 'https://moodle.example.edu',
-      clientId: 'c1',
-      authEndpoint: 'https://moodle.example.edu/auth',
-      tokenEndpoint: 'https://moodle.example.edu/token',
-      jwksUri: 'https://moodle.example.edu/jwks',
-      deploymentIds: ['1'],
-    },
-    'test',
-    'manual',
-  );
-  platformId = platform.id;
+  platformId = await addPlatformRow(database.db);
   const v = validateDefinition(definitionInput());
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
   base = v.definition;

@@ -13,14 +13,13 @@ import type { LaunchContext } from '../../src/lti/launch-context.js';
 import { startJalon, type TestJalon } from '../helpers/jalon.js';
 import { authorizeInBrowser } from '../platform/canvas-browser.js';
 import { Browser, startPlatform, type Platform } from '../platform/index.js';
-import { countRows, getPage, launch, text, type Session } from './definition-fixtures.js';
+import { adminLaunch, countRows, getPage, launch, text, type Session } from './definition-fixtures.js';
 
 let jalon: TestJalon;
 let canvas: Platform;
 let platformId: string;
 let key: { clientId: string; clientSecret: string };
 let admin: Session;
-const ADMIN_ROLE = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator';
 
 beforeAll(async () => {
   jalon = await startJalon();
@@ -47,16 +46,7 @@ beforeAll(async () => {
   await registry.activate(platform.id, 'test');
   platformId = platform.id;
   key = canvas.createApiKey({ redirectUri: `${jalon.url}/oauth/canvas/callback` });
-  const browser = new Browser();
-  const r = await browser.launch(canvas, {
-    user: 'dean',
-    course: 'math',
-    locale: 'en',
-    claims: { 'https://purl.imsglobal.org/spec/lti/claim/roles': [ADMIN_ROLE] },
-  });
-  const ltik = new URL(r.final.url).searchParams.get('ltik');
-  if (r.final.status !== 200 || !ltik) throw new Error(`admin launch failed: ${r.final.status}`);
-  admin = { browser, ltik, landing: { status: r.final.status, url: r.final.url, body: r.final.body } };
+  admin = await adminLaunch(canvas);
 });
 
 afterAll(async () => {

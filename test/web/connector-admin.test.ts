@@ -13,8 +13,9 @@ import {
 import type { ConnectionReport } from '../../src/connectors/types.js';
 import { auditLog, issuerProfiles, lmsConnectors } from '../../src/db/schema/index.js';
 import type { TestJalon } from '../helpers/jalon.js';
-import { Browser, type Platform } from '../platform/index.js';
+import type { Platform } from '../platform/index.js';
 import {
+  adminLaunch,
   countRows,
   getPage,
   jalonWithMoodle,
@@ -28,21 +29,11 @@ let jalon: TestJalon;
 let moodle: Platform;
 let platformId: string;
 let admin: Session;
-const ADMIN_ROLE = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator';
 
 beforeAll(async () => {
   ({ jalon, moodle } = await jalonWithMoodle());
   platformId = (await jalon.running.services.registry.list())[0]!.id;
-  const browser = new Browser();
-  const r = await browser.launch(moodle, {
-    user: 'dean',
-    course: 'math',
-    locale: 'en',
-    claims: { 'https://purl.imsglobal.org/spec/lti/claim/roles': [ADMIN_ROLE] },
-  });
-  const ltik = new URL(r.final.url).searchParams.get('ltik');
-  if (r.final.status !== 200 || !ltik) throw new Error(`admin launch failed: ${r.final.status}`);
-  admin = { browser, ltik, landing: { status: r.final.status, url: r.final.url, body: r.final.body } };
+  admin = await adminLaunch(moodle);
 });
 
 afterAll(async () => {

@@ -88,6 +88,23 @@ export async function launch(
   return { browser, ltik, landing: { status: r.final.status, url: r.final.url, body: r.final.body } };
 }
 
+/** The institution administrator role, as LMSs send it. */
+export const ADMIN_ROLE = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator';
+
+/** A launch as an institution administrator (the administration area's audience). */
+export async function adminLaunch(platform: Platform, course = 'math'): Promise<Session> {
+  const browser = new Browser();
+  const r = await browser.launch(platform, {
+    user: 'dean',
+    course,
+    locale: 'en',
+    claims: { 'https://purl.imsglobal.org/spec/lti/claim/roles': [ADMIN_ROLE] },
+  });
+  const ltik = new URL(r.final.url).searchParams.get('ltik');
+  if (r.final.status !== 200 || !ltik) throw new Error(`admin launch failed: ${r.final.status}`);
+  return { browser, ltik, landing: { status: r.final.status, url: r.final.url, body: r.final.body } };
+}
+
 /** GET a launched page (`/lti/<path>`), with the session's ltik. */
 export async function getPage(jalon: TestJalon, s: Session, path: string, lang?: string) {
   const url = `${jalon.url}/lti/${path}?ltik=${encodeURIComponent(s.ltik)}${lang ? `&lang=${lang}` : ''}`;
