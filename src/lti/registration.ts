@@ -31,13 +31,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}
-
 function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127\./.test(h);
@@ -254,10 +247,9 @@ export async function performRegistration(
     origins: [configUrl.origin, issuer],
     registration: { request: body, response: answer, openidConfiguration: configUrl.toString() },
   };
-  const store = () => registry.add(newPlatform, 'dynamic-registration', 'dynamic', true);
   let stored: RegistrationOutcome;
   try {
-    stored = await store();
+    stored = await registry.add(newPlatform, 'dynamic-registration', 'dynamic', true);
   } catch (err) {
     // What the platform sent does not make a valid platform: say so, not "internal error".
     if (err instanceof PlatformError) {
@@ -265,10 +257,7 @@ export async function performRegistration(
         what: err.message.slice(0, 200),
       });
     }
-    // The same registration arriving twice at once: the loser of the insert race becomes
-    // an update of the winner's row (the unique index keeps one record).
-    if (!isUniqueViolation(err)) throw err;
-    stored = await store();
+    throw err;
   }
   const { platform, created } = stored;
   deps.log.info(

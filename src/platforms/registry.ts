@@ -9,6 +9,13 @@ import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { auditLog, platformDeployments, platforms, type PlatformStatus } from '../db/schema/index.js';
 
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
 /** A platform as the rest of Jalon sees it. */
 export interface Platform {
   id: string;
@@ -96,7 +103,12 @@ export class PlatformRegistry {
     this.#listeners.push(listener);
   }
 
+  // Bumped on every local change: a lookup that started before a change must not cache
+  // what it read (it may be the state the change just replaced).
+  #generation = 0;
+
   #changed(): void {
+    this.#generation++;
     this.#findCache.clear();
     for (const l of this.#listeners) l();
   }
@@ -153,13 +165,20 @@ export class PlatformRegistry {
     const key = `${issuer}\u0000${clientId}`;
     const hit = this.#findCache.get(key);
     if (hit && hit.until > Date.now()) return hit.value;
+    const generation = this.#generation;
+    const value = await this.#findFresh(issuer, clientId);
+    if (generation === this.#generation) {
+      this.#findCache.set(key, { value, until: Date.now() + FIND_CACHE_MS });
+    }
+    return value;
+  }
+
+  async #findFresh(issuer: string, clientId: string): Promise<Platform | undefined> {
     const rows = await this.db
       .select()
       .from(platforms)
       .where(and(eq(platforms.issuer, issuer), eq(platforms.clientId, clientId)));
-    const value = (await this.#withDeployments(rows))[0];
-    this.#findCache.set(key, { value, until: Date.now() + FIND_CACHE_MS });
-    return value;
+    return (await this.#withDeployments(rows))[0];
   }
 
   /** Whether (issuer, client id) may launch with this deployment: active and registered. */
@@ -199,6 +218,23 @@ export class PlatformRegistry {
     source: 'dynamic' | 'manual',
     allowUpdate = false,
   ): Promise<{ platform: Platform; created: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#add(input, actor, source, allowUpdate);
+      } catch (err) {
+        // The same registration arriving several times at once: the losers of the insert
+        // race become updates of the winner's row (the unique index keeps one record).
+        if (!allowUpdate || attempt >= 3 || !isUniqueViolation(err)) throw err;
+      }
+    }
+  }
+
+  async #add(
+    input: NewPlatform,
+    actor: string,
+    source: 'dynamic' | 'manual',
+    allowUpdate: boolean,
+  ): Promise<{ platform: Platform; created: boolean }> {
     const parsed = NewPlatformSchema.safeParse(input);
     if (!parsed.success) {
       throw new PlatformError(
@@ -212,7 +248,8 @@ export class PlatformRegistry {
         [p.issuer, p.authEndpoint, ...(p.origins ?? [])].map(originOf).filter((o): o is string => !!o),
       ),
     ];
-    const existing = await this.find(p.issuer, p.clientId);
+    // Never the cached answer: a registration racing this one may have just stored it.
+    const existing = await this.#findFresh(p.issuer, p.clientId);
     if (existing && !allowUpdate) {
       throw new PlatformError(
         'EXISTS',

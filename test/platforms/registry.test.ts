@@ -126,3 +126,49 @@ describe('platform registry', () => {
     expect(await registry.countPending()).toBe(0);
   });
 });
+
+describe('concurrent registrations', () => {
+  const racer = (clientId: string) => ({
+    ...moodle,
+    issuer: 'https://race.example.edu',
+    authEndpoint: 'https://race.example.edu/auth',
+    clientId,
+  });
+
+  test('the same registration three times at once: one record, every caller answered', async () => {
+    for (let round = 0; round < 25; round++) {
+      const input = racer(`race-${round}`);
+      const results = await Promise.allSettled(
+        [0, 1, 2].map(() => registry.add(input, 'test', 'dynamic', true)),
+      );
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      const ids = results.map((r) => (r as PromiseFulfilledResult<{ platform: Platform }>).value.platform.id);
+      expect(new Set(ids).size).toBe(1);
+      const created = results.filter(
+        (r) => (r as PromiseFulfilledResult<{ created: boolean }>).value.created,
+      );
+      expect(created).toHaveLength(1);
+    }
+    const rows = await database.db.execute(
+      sql`select count(*)::int as n from platforms where issuer = 'https://race.example.edu'`,
+    );
+    expect(JSON.stringify(rows)).toContain('"n":25');
+  });
+
+  test('a lookup running while a platform is stored never leaves a stale "unknown" behind', async () => {
+    for (let round = 0; round < 25; round++) {
+      const input = racer(`seen-${round}`);
+      const [, stored] = await Promise.all([
+        registry.find(input.issuer, input.clientId),
+        registry.add(input, 'test', 'dynamic', true),
+      ]);
+      expect((await registry.find(input.issuer, input.clientId))?.id).toBe(stored.platform.id);
+    }
+  });
+
+  test('without update permission a concurrent duplicate is refused, not merged', async () => {
+    const input = racer('strict');
+    const results = await Promise.allSettled([0, 1].map(() => registry.add(input, 'test', 'manual')));
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+  });
+});
