@@ -71,6 +71,7 @@ export async function startServer(
     throw err;
   }
   services.frameOrigins.start();
+  services.jobs.start();
   handler = createApp(services);
   const closeSocket =
     opts.adminSocket === false ? async () => undefined : await startAdminSocket(config.dataDir, services);

@@ -11,6 +11,8 @@ import { createSealer } from './crypto/seal.js';
 import { loadInstanceSecrets, type InstanceSecrets } from './crypto/secrets.js';
 import { openDatabase, type Database } from './db/client.js';
 import { DefinitionRepository } from './definitions/repository.js';
+import { jobCatalog } from './job-catalog.js';
+import { JobRuntime } from './jobs/runtime.js';
 import type { Logger } from './log.js';
 import { createLtiEngine, type ErrorRenderer, type LtiEngine } from './lti/engine.js';
 import { LtiPgStore } from './lti/store.js';
@@ -47,6 +49,8 @@ export interface Services {
   activities?: ActivitySource;
   /** Creates Jalon's own gradebook column (AGS line item); unset: not wired yet. */
   gradebookColumn?: GradebookColumn;
+  /** The durable queue: enqueue work; the server starts its workers, tests `drain()` it. */
+  jobs: JobRuntime;
   close(): Promise<void>;
 }
 
@@ -95,7 +99,8 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     database.db,
     createSealer(secrets.master, 'connectors'),
   );
-  return {
+  const jobs = new JobRuntime(database.db, { ...config.jobs, log: opts.log });
+  const services: Services = {
     config,
     log: opts.log,
     database,
@@ -111,10 +116,14 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       publicUrl: config.publicUrl,
       log: opts.log,
     }),
+    jobs,
     async close() {
+      await jobs.stop();
       frameOrigins.stop();
       await engine.close();
       if (!opts.database) await database.close();
     },
   };
+  jobs.setCatalog(jobCatalog(services));
+  return services;
 }

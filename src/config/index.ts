@@ -27,6 +27,16 @@ const ConfigSchema = z.object({
   ltiTokenMaxAgeSeconds: z.coerce.number().int().min(5).max(3600),
   clockSkewSeconds: z.coerce.number().int().min(0).max(600),
   allowInsecurePlatforms: boolFromEnv,
+  /** Background work: queue workers in this process (0: none, e.g. a web-only instance). */
+  jobs: z.object({
+    workers: z.coerce.number().int().min(0).max(16),
+    pollMs: z.coerce.number().int().min(10).max(60_000),
+    /** Timezone of the periodic schedules (reconciliation, reminders, exports). */
+    timezone: z.string().min(1),
+  }),
+  /** Outgoing e-mail: an SMTP URL, or empty to write each message as a .eml under DATA_DIR/outbox. */
+  smtpUrl: z.string(),
+  mailFrom: z.string().min(3),
   registration: z.object({
     requireInvite: boolFromEnv,
     maxPendingPlatforms: z.coerce.number().int().min(1),
@@ -63,6 +73,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (env.COOKIE_SECURE) fromEnv.cookieSecure = env.COOKIE_SECURE;
   if (env.LOG_LEVEL) fromEnv.logLevel = env.LOG_LEVEL;
   if (env.ALLOW_INSECURE_PLATFORMS) fromEnv.allowInsecurePlatforms = env.ALLOW_INSECURE_PLATFORMS;
+  const jobs = { ...(base.jobs as object), ...(local.jobs as object | undefined) } as Record<string, unknown>;
+  if (env.JOB_WORKERS) jobs.workers = env.JOB_WORKERS;
+  if (env.JOB_POLL_MS) jobs.pollMs = env.JOB_POLL_MS;
+  if (env.TZ_SCHEDULE) jobs.timezone = env.TZ_SCHEDULE;
+  fromEnv.jobs = jobs;
+  if (env.SMTP_URL !== undefined) fromEnv.smtpUrl = env.SMTP_URL;
+  if (env.MAIL_FROM) fromEnv.mailFrom = env.MAIL_FROM;
   if (env.REGISTRATION_REQUIRE_INVITE) reg.requireInvite = env.REGISTRATION_REQUIRE_INVITE;
   const parsed = ConfigSchema.safeParse({ ...merged, ...fromEnv, registration: reg, ...overrides });
   if (!parsed.success) {

@@ -46,6 +46,8 @@ export async function startJalon(
       dataDir,
       cookieSecure: false,
       logLevel: 'debug',
+      // No background workers: a test runs queued work with `services.jobs.drain()`.
+      jobs: { workers: 0, pollMs: 50, timezone: 'America/Toronto' },
       ...overrides,
     },
   );

@@ -5,3 +5,5 @@ export * from './microcredentials.js';
 export * from './awards.js';
 export * from './jobs.js';
 export * from './attempts.js';
+export * from './facts.js';
+export * from './transcripts.js';

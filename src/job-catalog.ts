@@ -1,0 +1,13 @@
+/**
+ * Every module's background work, in one list: each module exports a function that takes
+ * the services and returns its `JobCatalog` (handlers by kind, periodic schedules), and
+ * adds one line here. The flow: LMS signal → results sync → standings → award → badge,
+ * e-mail, gradebook → transcript exports.
+ */
+import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
+import type { Services } from './services.js';
+
+/** The catalog of the running service. */
+export function jobCatalog(_s: Services): JobCatalog {
+  return mergeCatalogs();
+}
