@@ -26,6 +26,7 @@ CREATE TABLE "learners" (
 	"microcredential_id" text NOT NULL,
 	"user_id" text NOT NULL,
 	"lms_user_id" text,
+	"sis_person_id" text,
 	"name" text,
 	"email" text,
 	"path" text DEFAULT 'regular' NOT NULL,
@@ -68,6 +69,9 @@ CREATE TABLE "transcript_records" (
 	"course_code" text,
 	"learner_id" text NOT NULL,
 	"lms_user_id" text,
+	"sis_person_id" text,
+	"sis_section_id" text,
+	"institution" jsonb,
 	"learner_name" text,
 	"learner_email" text,
 	"title" jsonb NOT NULL,
@@ -77,6 +81,8 @@ CREATE TABLE "transcript_records" (
 	"by_prior_learning" boolean DEFAULT false NOT NULL,
 	"decided_by" text NOT NULL,
 	"occurred_at" timestamp with time zone NOT NULL,
+	"starts_at" timestamp with time zone,
+	"expires_at" timestamp with time zone,
 	"reason" text,
 	"recorded_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -95,6 +95,8 @@ export const learners = pgTable(
     /** LTI `sub`. */
     userId: text('user_id').notNull(),
     lmsUserId: text('lms_user_id'),
+    /** LTI LIS `person_sourcedid`, for the registrar. */
+    sisPersonId: text('sis_person_id'),
     name: text('name'),
     email: text('email'),
     /** `regular` or `rpl` (recognition of prior learning), set by the instructor. */

@@ -40,9 +40,19 @@ export const transcriptRecords = pgTable(
     /** LTI `sub`, and the LMS's own user id when known (the registrar's join key). */
     learnerId: text('learner_id').notNull(),
     lmsUserId: text('lms_user_id'),
+    /** LTI LIS `person_sourcedid` (the SIS person id), when the platform sends it. */
+    sisPersonId: text('sis_person_id'),
+    /** LTI LIS `course_section_sourcedid` (the SIS section id), when present. */
+    sisSectionId: text('sis_section_id'),
+    /** The issuing institution (name, URL) as the issuer profile stood at the award. */
+    institution: jsonb('institution'),
     learnerName: text('learner_name'),
     learnerEmail: text('learner_email'),
-    /** The micro-credential's essential information at the time of the award. */
+    /**
+     * The micro-credential's essential information at the time of the award (code,
+     * outcomes, hours, credits, level, mode, assessment type…: the definition's own words).
+     * The badge (id, verification URL) is joined from the credential tables by award id.
+     */
     title: jsonb('title').notNull(),
     essentials: jsonb('essentials').notNull(),
     score: numeric('score', { precision: 6, scale: 2 }),
@@ -51,6 +61,9 @@ export const transcriptRecords = pgTable(
     decidedBy: text('decided_by').notNull(),
     /** When the learner achieved it (award) or lost it (revocation). */
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    /** Start of the micro-credential (definition) and expiry of the award, when set. */
+    startsAt: timestamp('starts_at', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     /** Revocations: the reason as written. */
     reason: text('reason'),
     recordedAt: timestamp('recorded_at', { withTimezone: true })
