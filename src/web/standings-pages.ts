@@ -370,7 +370,7 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
     const actor = launch.userId;
     const at = now();
 
-    let written = false;
+    let written: boolean;
     if (action === 'feedback') {
       const text = (field('body') ?? '').trim();
       if (!text) return refuse(req, res, 400, 'STANDINGS_FEEDBACK_EMPTY', 'standings:errors.feedbackEmpty');
