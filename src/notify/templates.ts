@@ -5,7 +5,7 @@
 import { translator, type Lang } from '../i18n/index.js';
 
 /** Every template. */
-export const EMAIL_TEMPLATES = ['award', 'feedback', 'reminder'] as const;
+export const EMAIL_TEMPLATES = ['award', 'feedback', 'feedbackLms', 'reminder'] as const;
 /** One of {@link EMAIL_TEMPLATES}. */
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 

@@ -17,6 +17,7 @@ import { expiresAt } from '../microcredentials/expiry.js';
 import { evaluateStanding, type Standing } from '../microcredentials/policy.js';
 import type { MicroCredentialDefinition } from '../microcredentials/definition.js';
 import { getIssuerProfile } from '../platforms/issuer-profile.js';
+import { formatInstant } from '../microcredentials/reasons.js';
 import { appendTranscriptRecord } from '../transcripts/record.js';
 import { loadFacts, type LearnerRow } from './facts.js';
 
@@ -128,6 +129,14 @@ export async function evaluateLearners(
           // An evaluation that started earlier never overwrites a later one.
           setWhere: sql`${standings.evaluatedAt} <= ${now.toISOString()}::timestamptz`,
         });
+      if (standing.status === 'retry_open' && row?.email)
+        await tellAboutFeedback(tx as unknown as Db, {
+          mc,
+          definition: version.definition,
+          row,
+          standing,
+          now,
+        });
       if (standing.status !== 'achieved') return { awarded: false as const };
       return award(tx as unknown as Db, {
         mc,
@@ -143,6 +152,47 @@ export async function evaluateLearners(
     out.push({ learner, standing, ...result });
   }
   return out;
+}
+
+/** Once key of the e-mail telling a learner about one piece of feedback. */
+export const feedbackEmailKey = (origin: string, sourceId: string) => `email:feedback:${origin}:${sourceId}`;
+
+/** How recent feedback must be for its e-mail: a first sync of an old course tells nobody. */
+const FEEDBACK_EMAIL_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * Feedback that opened a new attempt reaches the learner by e-mail, once per feedback
+ * (the console queues it first, with the text; LMS feedback is only pointed at).
+ */
+async function tellAboutFeedback(
+  tx: Db,
+  a: {
+    mc: typeof microcredentials.$inferSelect;
+    definition: MicroCredentialDefinition;
+    row: LearnerRow;
+    standing: Standing;
+    now: Date;
+  },
+): Promise<void> {
+  const lang = pickLang(a.row.locale);
+  for (const f of a.standing.feedback) {
+    if (!f.sourceId || a.now.getTime() - Date.parse(f.givenAt) > FEEDBACK_EMAIL_WINDOW_MS) continue;
+    await enqueue(tx, {
+      kind: 'email.send',
+      onceKey: feedbackEmailKey(f.origin, f.sourceId),
+      payload: {
+        to: a.row.email,
+        lang,
+        template: 'feedbackLms',
+        params: {
+          name: a.row.name ?? '',
+          title: a.definition.title[lang] || a.definition.title.fr || a.definition.title.en || '',
+          course: a.mc.courseTitle ?? '',
+          due: formatInstant(a.standing.dueAt, lang),
+        },
+      },
+    });
+  }
 }
 
 interface AwardInput {

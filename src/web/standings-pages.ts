@@ -27,7 +27,7 @@ import { assessmentKeyString } from '../microcredentials/definition.js';
 import { evaluateStanding, type Standing } from '../microcredentials/policy.js';
 import { formatInstant, formatPercent, renderReason } from '../microcredentials/reasons.js';
 import type { AttemptSummary } from '../microcredentials/counting.js';
-import { requestEvaluation } from '../standings/evaluate.js';
+import { feedbackEmailKey, requestEvaluation } from '../standings/evaluate.js';
 import { loadFacts } from '../standings/facts.js';
 import { endOfDay, INSTITUTION_TIME_ZONE, isCalendarDay } from './definition-form.js';
 import { HttpError } from './errors.js';
@@ -420,7 +420,7 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
             stored.definition.title[lang] || stored.definition.title.fr || stored.definition.title.en || '';
           await enqueue(tx as unknown as Db, {
             kind: 'email.send',
-            onceKey: `email:feedback:${id}`,
+            onceKey: feedbackEmailKey('jalon', id),
             payload: {
               to: row.email,
               lang,

@@ -222,6 +222,22 @@ describe('evaluateLearners', () => {
     ).toBe(1);
   });
 
+  test('recent LMS feedback that opens a new attempt is e-mailed to the learner once; old feedback is not', async () => {
+    const db = database.db;
+    const mc = await newMicrocredential(db, platformId);
+    await addLearner(db, mc, 'gil', { locale: 'en' });
+    await addLearner(db, mc, 'hal', { locale: 'fr' });
+    await recordAttempts(db, mc, [a('gil', 1, 50, 3), a('hal', 1, 50, 3)]);
+    await addFeedback(db, mc, 'gil', april(6));
+    await addFeedback(db, mc, 'hal', april(4));
+    for (let i = 0; i < 3; i++) await evaluateLearners(db, mc, undefined, { now: new Date(april(12)) });
+    const mails = await jobsOf(db, 'email.send');
+    expect(mails.filter((m) => m.to === 'gil@example.edu')).toEqual([
+      expect.objectContaining({ template: 'feedbackLms', lang: 'en' }),
+    ]);
+    expect(mails.filter((m) => m.to === 'hal@example.edu')).toEqual([]);
+  });
+
   test('a micro-credential without a definition, or unknown, evaluates nobody', async () => {
     expect(await evaluateLearners(database.db, 'mc-nope')).toEqual([]);
   });
