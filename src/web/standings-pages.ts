@@ -562,10 +562,14 @@ export function learnerStandingHook(deps: StandingsPagesDeps) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const launch = res.locals.launch as LaunchContext | undefined;
-      if (!launch?.course?.id || launch.isInstructor) return next();
+      if (!launch?.course?.id) return next();
       const mc = await deps.repository.find(launch.platformId, launch.course.id);
-      const stored = mc ? await deps.repository.latest(mc.id) : undefined;
-      if (!mc || !stored) return next();
+      if (!mc) return next();
+      // Learners' launches carry the AGS service too: the gradebook job needs it later.
+      const ags = deps.engine.agsEndpoint(res);
+      if (ags) await rememberEndpoint(deps.db, mc.id, launch.platformId, ags);
+      const stored = await deps.repository.latest(mc.id);
+      if (!stored || launch.isInstructor) return next();
       const facts = await loadFacts(deps.db, mc.id, [launch.userId]);
       const me = facts.learners[0];
       const standing = evaluateStanding({

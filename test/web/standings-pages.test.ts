@@ -156,8 +156,10 @@ describe('standings console', () => {
     expect((await getPage(jalon, prof, 'console', 'en')).body).toContain('id="standings-link"');
   });
 
-  test('learners get 403 on the console and its forms', async () => {
+  test('learners get 403 on the console and its forms; their launch also tells where the AGS service is', async () => {
+    await jalon.database.db.delete(gradebookEndpoints);
     const s = await launch(moodle, 'ana', 'math', 'en');
+    expect(await jalon.database.db.select().from(gradebookEndpoints)).toHaveLength(1);
     expect((await getPage(jalon, s, 'standings')).status).toBe(403);
     const r = await post(s, 'feedback', {
       formId: formId(),
