@@ -553,6 +553,39 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
 }
 
 /**
+ * Keeps the learner's row current from their own launch (name, e-mail, language, SIS id),
+ * so that e-mails reach them; never touches the path the instructor set. The intake
+ * module's roster sync writes the same rows.
+ */
+async function rememberLearner(db: Db, mcId: string, launch: LaunchContext): Promise<void> {
+  const sis = launch.lis?.person_sourcedid;
+  const values = {
+    name: launch.name ?? null,
+    email: launch.email ?? null,
+    locale: launch.lang,
+    ...(typeof sis === 'string' && sis !== '' && { sisPersonId: sis }),
+  };
+  const [row] = await db
+    .select()
+    .from(learners)
+    .where(and(eq(learners.microcredentialId, mcId), eq(learners.userId, launch.userId)));
+  if (row && row.name === values.name && row.email === values.email && row.locale === values.locale) return;
+  await db
+    .insert(learners)
+    .values({ microcredentialId: mcId, userId: launch.userId, ...values })
+    .onConflictDoUpdate({
+      target: [learners.microcredentialId, learners.userId],
+      set: {
+        ...(values.name !== null && { name: values.name }),
+        ...(values.email !== null && { email: values.email }),
+        locale: values.locale,
+        ...(values.sisPersonId && { sisPersonId: values.sisPersonId }),
+        updatedAt: new Date(),
+      },
+    });
+}
+
+/**
  * Middleware for the learner page: loads the launching learner's own standing (live, from
  * the facts) into `res.locals.learnerStanding` for the page to show. Never fails the page.
  */
@@ -570,6 +603,7 @@ export function learnerStandingHook(deps: StandingsPagesDeps) {
       if (ags) await rememberEndpoint(deps.db, mc.id, launch.platformId, ags);
       const stored = await deps.repository.latest(mc.id);
       if (!stored || launch.isInstructor) return next();
+      await rememberLearner(deps.db, mc.id, launch);
       const facts = await loadFacts(deps.db, mc.id, [launch.userId]);
       const me = facts.learners[0];
       const standing = evaluateStanding({

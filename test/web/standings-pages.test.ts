@@ -160,6 +160,14 @@ describe('standings console', () => {
     await jalon.database.db.delete(gradebookEndpoints);
     const s = await launch(moodle, 'ana', 'math', 'en');
     expect(await jalon.database.db.select().from(gradebookEndpoints)).toHaveLength(1);
+    // A learner's own launch makes them known (name, e-mail, language) for e-mails.
+    await launch(moodle, 'chloe', 'math', 'fr-CA');
+    const [chloe] = await jalon.database.db
+      .select()
+      .from(learners)
+      .where(and(eq(learners.microcredentialId, mcId), eq(learners.userId, moodle.user('chloe').sub)));
+    expect(chloe).toMatchObject({ locale: 'fr', path: 'regular' });
+    expect(chloe?.email).toMatch(/@/);
     expect((await getPage(jalon, s, 'standings')).status).toBe(403);
     const r = await post(s, 'feedback', {
       formId: formId(),
