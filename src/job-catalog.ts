@@ -6,8 +6,9 @@
  */
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
 import type { Services } from './services.js';
+import { decisionsJobs } from './standings/jobs.js';
 
 /** The catalog of the running service. */
-export function jobCatalog(_s: Services): JobCatalog {
-  return mergeCatalogs();
+export function jobCatalog(s: Services): JobCatalog {
+  return mergeCatalogs(decisionsJobs(s));
 }

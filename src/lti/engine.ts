@@ -76,6 +76,13 @@ export interface LtiEngine {
     res: Response,
     column: { label: string; scoreMaximum: number; tag: string; resourceId?: string },
   ): Promise<string | undefined>;
+  /** The launch's AGS line-items service (URL and granted scopes), if it offers one. */
+  agsEndpoint(res: Response): { lineItemsUrl: string; scopes: string[] } | undefined;
+  /**
+   * A platform access token (OAuth 2 client credentials, signed with the tool's key) for
+   * `scopes`, outside any request: background jobs call the platform's services with it.
+   */
+  platformToken(platformId: string, scopes: string[]): Promise<string>;
   /** Registers an activated platform with ltijs (creates its key pair). */
   activate(p: Platform): Promise<void>;
   /** Forgets a platform in ltijs (its keys go too). */
@@ -571,6 +578,23 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
         { resourceLinkId: false },
       );
       return created.id;
+    },
+    agsEndpoint(res) {
+      const token = res.locals.token as GradeToken | undefined;
+      const endpoint = token?.platformContext?.endpoint;
+      if (!endpoint?.lineitems) return undefined;
+      return {
+        lineItemsUrl: endpoint.lineitems,
+        scopes: (endpoint.scope ?? []).filter((x) => typeof x === 'string'),
+      };
+    },
+    async platformToken(platformId, scopes) {
+      const p = await registry.get(platformId);
+      if (!p || p.status !== 'active') throw new Error(`platform ${platformId} is not active`);
+      const platform = await Provider.getPlatform(p.issuer, p.clientId);
+      if (!platform) throw new Error(`platform ${platformId} is not registered with the engine`);
+      const token = await platform.platformAccessToken(scopes.join(' '));
+      return token.access_token;
     },
     async activate(p: Platform) {
       await Provider.registerPlatform({

@@ -22,6 +22,7 @@ import { launchPagesRouter } from './launch-pages.js';
 import { oauthRouter } from './oauth-routes.js';
 import { registrationRouter } from './registration-route.js';
 import { securityHeaders } from './security.js';
+import { standingsRouter } from './standings-pages.js';
 import { renderPage, requestLang } from './views.js';
 
 /** The AGS tag that identifies Jalon's own gradebook column in a course. */
@@ -69,6 +70,10 @@ export function createApp(s: Services): express.Express {
   });
   app.use('/lti', registrationRouter({ ...s, invite: s.secrets.registrationInvite, renderError }));
   app.use('/oauth', oauthRouter({ connectors: s.connectors, db: s.database.db, log: s.log }));
+  // Before definitionPagesRouter: its learner-page hook loads the learner's standing first.
+  s.engine.useLaunchRoutes(
+    standingsRouter({ engine: s.engine, repository: s.definitions, db: s.database.db, base, log: s.log }),
+  );
   // Before launchPagesRouter: it serves /console and /learner with the definition's content.
   s.engine.useLaunchRoutes(
     definitionPagesRouter({

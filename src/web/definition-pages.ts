@@ -189,6 +189,7 @@ export function definitionPagesRouter(deps: DefinitionPagesDeps): Router {
         courseTitle: courseTitle(launch, t),
         learnerName: launch.name ?? t('launch:someone'),
         preview: launch.isInstructor,
+        standing: res.locals.learnerStanding, // set by the standings module's hook
         page: learnerPageModel(stored?.definition, lang, stored?.version, {
           timeZone: tz,
           imageUrl: `${base}/definition/badge-image?${query(req, res)}`,

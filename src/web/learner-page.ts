@@ -8,7 +8,9 @@ import { translator, type Lang } from '../i18n/index.js';
 import {
   formatInstant,
   formatPercent,
+  renderReason,
   type AssessmentRef,
+  type Standing,
   type LocalizedText,
   type MicroCredentialDefinition,
 } from '../microcredentials/index.js';
@@ -254,5 +256,109 @@ export function learnerPageModel(
     dates,
     next,
     ...(def.imageId && options.imageUrl && { imageUrl: options.imageUrl }),
+  };
+}
+
+/** What the learner's own standing section shows. */
+export interface LearnerStandingModel {
+  status: string;
+  statusLabel: string;
+  reason: string;
+  next: string;
+  score?: string;
+  used: number;
+  allowed: number;
+  left: number;
+  attempts: Array<{
+    item: string;
+    n: number;
+    submitted: string;
+    datetime: string;
+    score: string;
+    result: string;
+  }>;
+  feedback: Array<{ text: string; body?: string }>;
+  due: { value: string; datetime: string };
+  end: { value: string; datetime: string };
+  notes: string[];
+  awarded?: { on: string; revoked: boolean };
+  claimUrl?: string;
+}
+
+/** Inputs of {@link learnerStandingModel} besides the standing. */
+export interface LearnerStandingOptions {
+  timeZone?: string;
+  /** The summative items (for their labels). */
+  summative: AssessmentRef[];
+  /** Text of feedback written in Jalon, by source id. */
+  feedbackBodies?: Record<string, string>;
+  award?: { status: string; awardedAt: string };
+  /** The claim page (built by the badges module). */
+  claimUrl?: string;
+}
+
+/**
+ * The learner's standing in their language: status and why, score, attempts used and left
+ * with each attempt's result, the feedback received (and where it was written), the dates
+ * and what remains; with the claim link once awarded.
+ */
+export function learnerStandingModel(
+  standing: Standing,
+  lang: Lang,
+  options: LearnerStandingOptions,
+): LearnerStandingModel {
+  const t = translator(lang);
+  const tz = options.timeZone ?? INSTITUTION_TIME_ZONE;
+  const when = (iso: string) => formatInstant(iso, lang, { timeZone: tz });
+  const label = (key: { source: string; lmsId: string }) =>
+    options.summative.find((s) => s.source === key.source && s.lmsId === key.lmsId)?.label ?? key.lmsId;
+  const awarded =
+    options.award &&
+    ({ on: when(options.award.awardedAt), revoked: options.award.status === 'revoked' } as const);
+  return {
+    status: standing.status,
+    statusLabel: t(`policy:status.${standing.status}`),
+    reason: renderReason(standing.reason, lang, t, { timeZone: tz }),
+    next: renderReason(standing.nextStep, lang, t, { timeZone: tz }),
+    ...(standing.score !== null && { score: formatPercent(Math.round(standing.score * 100) / 100, lang) }),
+    used: standing.attemptsUsed,
+    allowed: standing.attemptsAllowed,
+    left: standing.attemptsLeft,
+    attempts: standing.items.flatMap((item) =>
+      item.attempts.map((a) => ({
+        item: item.ref.label,
+        n: a.attemptNumber,
+        submitted: when(a.submittedAt),
+        datetime: a.submittedAt,
+        score:
+          a.percent === null
+            ? t('standings:learner.notGraded')
+            : formatPercent(Math.round(a.percent * 100) / 100, lang),
+        result:
+          a.passed === null
+            ? t('standings:learner.pending')
+            : a.passed
+              ? t('standings:learner.passed')
+              : t('standings:learner.failed'),
+      })),
+    ),
+    feedback: standing.feedback.map((f) => ({
+      text: t('standings:learner.feedbackFrom', {
+        item: label(f.assessment),
+        n: f.attemptNumber,
+        origin: t(`policy:origin.${f.origin}`),
+        when: when(f.givenAt),
+      }),
+      ...(f.origin === 'jalon' && f.sourceId && options.feedbackBodies?.[f.sourceId]
+        ? { body: options.feedbackBodies[f.sourceId] }
+        : {}),
+    })),
+    due: { value: when(standing.dueAt), datetime: standing.dueAt },
+    end: { value: when(standing.endAt), datetime: standing.endAt },
+    notes: standing.notes
+      .filter((n) => !n.key.endsWith('note.feedbackGiven') && !n.key.endsWith('note.policyWould'))
+      .map((n) => renderReason(n, lang, t, { timeZone: tz })),
+    ...(awarded && { awarded }),
+    ...(awarded && !awarded.revoked && options.claimUrl && { claimUrl: options.claimUrl }),
   };
 }

@@ -1,0 +1,223 @@
+/**
+ * Writes a learner's result to Jalon's own gradebook column (AGS), outside any request:
+ * the AGS endpoint is the one the course's last launch offered (`gradebook_endpoints`), the
+ * access token comes from the LTI engine (client credentials). Moodle keeps a score only
+ * when `gradingProgress` is `FullyGraded` and refuses a timestamp that is not strictly
+ * newer (to the second) than the stored one, so each learner's last timestamp is kept and
+ * the next one is at least a second later.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { awards, gradebookEndpoints, gradebookScores, standings } from '../db/schema/index.js';
+import type { Logger } from '../log.js';
+import type { LtiEngine } from '../lti/engine.js';
+import type { Standing } from '../microcredentials/policy.js';
+
+/** The AGS tag of Jalon's column (same as `JALON_COLUMN_TAG` in the web layer). */
+export const JALON_COLUMN_TAG = 'jalon-microcredential';
+
+export const AGS_SCOPE = {
+  lineItem: 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
+  lineItemReadOnly: 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly',
+  score: 'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+} as const;
+
+const LINE_ITEM_CONTAINER = 'application/vnd.ims.lis.v2.lineitemcontainer+json';
+const LINE_ITEM = 'application/vnd.ims.lis.v2.lineitem+json';
+const SCORE = 'application/vnd.ims.lis.v1.score+json';
+
+/** Payload of `gradebook.write`. */
+export interface GradebookPayload {
+  microcredentialId: string;
+  learner: string;
+}
+
+/** What a write did. */
+export type WriteOutcome =
+  | { written: true; lineItemUrl: string; timestamp: string; scoreGiven: number }
+  | { written: false; why: 'no_endpoint' | 'no_score_scope' | 'no_column' | 'nothing_to_write' };
+
+/** What {@link writeLearnerScore} needs. */
+export interface GradebookDeps {
+  db: Db;
+  engine: Pick<LtiEngine, 'platformToken'>;
+  log?: Logger;
+  /** Column label when it has to be created. */
+  label?: string;
+}
+
+/** Error for an AGS call that failed; `status` steers retries. */
+export class AgsError extends Error {
+  override name = 'AgsError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Records the AGS endpoint a launch offered for a course (called by launched pages). */
+export async function rememberEndpoint(
+  db: Db,
+  microcredentialId: string,
+  platformId: string,
+  endpoint: { lineItemsUrl: string; scopes: string[] },
+): Promise<void> {
+  const values = {
+    microcredentialId,
+    platformId,
+    lineItemsUrl: endpoint.lineItemsUrl,
+    scopes: endpoint.scopes.join(' '),
+    updatedAt: new Date(),
+  };
+  const [row] = await db
+    .select()
+    .from(gradebookEndpoints)
+    .where(eq(gradebookEndpoints.microcredentialId, microcredentialId));
+  if (row && row.lineItemsUrl === values.lineItemsUrl && row.scopes === values.scopes) return;
+  await db
+    .insert(gradebookEndpoints)
+    .values(values)
+    .onConflictDoUpdate({
+      target: gradebookEndpoints.microcredentialId,
+      // A new line-items URL is another course copy or tool type: the column is found again.
+      set: { ...values, ...(row && row.lineItemsUrl !== values.lineItemsUrl && { lineItemUrl: null }) },
+    });
+}
+
+/** `…/lineitems/7/lineitem?type_id=3` → `…/lineitems/7/lineitem/scores?type_id=3`. */
+export function scoresUrl(lineItemUrl: string): string {
+  const u = new URL(lineItemUrl);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/scores`;
+  return u.toString();
+}
+
+async function call(url: string, token: string, init: RequestInit & { accept?: string }): Promise<Response> {
+  const res = await fetch(url, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(init.accept && { accept: init.accept }),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+    signal: AbortSignal.timeout(15_000),
+  });
+  return res;
+}
+
+async function findOrCreateColumn(
+  deps: GradebookDeps,
+  ep: typeof gradebookEndpoints.$inferSelect,
+  token: string,
+  canCreate: boolean,
+): Promise<string | undefined> {
+  if (ep.lineItemUrl) return ep.lineItemUrl;
+  const list = new URL(ep.lineItemsUrl);
+  list.searchParams.set('tag', JALON_COLUMN_TAG);
+  const res = await call(list.toString(), token, { method: 'GET', accept: LINE_ITEM_CONTAINER });
+  if (!res.ok) throw new AgsError(`line items: HTTP ${res.status}`, res.status);
+  const items = (await res.json()) as Array<{ id?: string; tag?: string }>;
+  let id = Array.isArray(items) ? items.find((i) => i.tag === JALON_COLUMN_TAG && i.id)?.id : undefined;
+  if (!id && canCreate) {
+    const created = await call(ep.lineItemsUrl, token, {
+      method: 'POST',
+      accept: LINE_ITEM,
+      headers: { 'content-type': LINE_ITEM },
+      body: JSON.stringify({
+        label: deps.label ?? 'Jalon',
+        scoreMaximum: 100,
+        tag: JALON_COLUMN_TAG,
+        resourceId: JALON_COLUMN_TAG,
+      }),
+    });
+    if (!created.ok) throw new AgsError(`create line item: HTTP ${created.status}`, created.status);
+    id = ((await created.json()) as { id?: string }).id;
+  }
+  if (!id) return undefined;
+  await deps.db
+    .update(gradebookEndpoints)
+    .set({ lineItemUrl: id })
+    .where(eq(gradebookEndpoints.microcredentialId, ep.microcredentialId));
+  return id;
+}
+
+/**
+ * Posts the learner's result to Jalon's column: the award's score (100 for a manual award
+ * without one) once awarded, otherwise the standing's current score when every item has
+ * one. `FullyGraded`, `Completed`, a timestamp strictly newer than the last one written.
+ */
+export async function writeLearnerScore(
+  deps: GradebookDeps,
+  microcredentialId: string,
+  learner: string,
+  now: Date = new Date(),
+): Promise<WriteOutcome> {
+  const { db } = deps;
+  const [ep] = await db
+    .select()
+    .from(gradebookEndpoints)
+    .where(eq(gradebookEndpoints.microcredentialId, microcredentialId));
+  if (!ep) return { written: false, why: 'no_endpoint' };
+  const scopes = ep.scopes.split(' ').filter(Boolean);
+  if (!scopes.includes(AGS_SCOPE.score)) return { written: false, why: 'no_score_scope' };
+
+  const [award] = await db
+    .select()
+    .from(awards)
+    .where(and(eq(awards.microcredentialId, microcredentialId), eq(awards.userId, learner)));
+  const [row] = await db
+    .select()
+    .from(standings)
+    .where(and(eq(standings.microcredentialId, microcredentialId), eq(standings.learner, learner)));
+  const standing = row?.standing as Standing | undefined;
+  let scoreGiven: number | null = null;
+  if (award && award.status === 'active') scoreGiven = award.score === null ? 100 : Number(award.score);
+  else if (standing && standing.score !== null) scoreGiven = standing.score;
+  if (scoreGiven === null) return { written: false, why: 'nothing_to_write' };
+  scoreGiven = Math.round(Math.min(100, Math.max(0, scoreGiven)) * 100) / 100;
+
+  const canCreate = scopes.includes(AGS_SCOPE.lineItem);
+  const tokenScopes = [canCreate ? AGS_SCOPE.lineItem : AGS_SCOPE.lineItemReadOnly, AGS_SCOPE.score].filter(
+    (s) => scopes.includes(s),
+  );
+  const token = await deps.engine.platformToken(ep.platformId, tokenScopes);
+  const lineItemUrl = await findOrCreateColumn(deps, ep, token, canCreate);
+  if (!lineItemUrl) return { written: false, why: 'no_column' };
+
+  const [last] = await db
+    .select()
+    .from(gradebookScores)
+    .where(
+      and(eq(gradebookScores.microcredentialId, microcredentialId), eq(gradebookScores.learner, learner)),
+    );
+  // Moodle compares to the second: the next timestamp is at least one whole second later.
+  const floor = last ? Math.floor(last.lastTimestamp.getTime() / 1000) * 1000 + 1000 : 0;
+  const at = new Date(Math.max(now.getTime(), floor));
+  const timestamp = at.toISOString();
+  const res = await call(scoresUrl(lineItemUrl), token, {
+    method: 'POST',
+    headers: { 'content-type': SCORE },
+    body: JSON.stringify({
+      userId: learner,
+      scoreGiven,
+      scoreMaximum: 100,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      timestamp,
+    }),
+  });
+  if (!res.ok) {
+    const text = (await res.text()).slice(0, 300);
+    deps.log?.warn({ status: res.status, microcredentialId, learner, text }, 'AGS score refused');
+    throw new AgsError(`score: HTTP ${res.status}`, res.status);
+  }
+  await db
+    .insert(gradebookScores)
+    .values({ microcredentialId, learner, lastTimestamp: at })
+    .onConflictDoUpdate({
+      target: [gradebookScores.microcredentialId, gradebookScores.learner],
+      set: { lastTimestamp: at },
+    });
+  return { written: true, lineItemUrl, timestamp, scoreGiven };
+}
