@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { eq } from 'drizzle-orm';
 import { listAttempts } from '../../src/attempts/store.js';
-import { auditLog, jobs, lmsConnectors } from '../../src/db/schema/index.js';
+import { auditLog, jobs } from '../../src/db/schema/index.js';
 import { listCompletions, listFeedback, listLearners, upsertLearner } from '../../src/intake/facts-store.js';
 import { RESULTS_RECONCILE, RECONCILE_SCHEDULE } from '../../src/intake/reconcile.js';
 import { intakeStatusOf } from '../../src/intake/status.js';
