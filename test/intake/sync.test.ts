@@ -356,3 +356,26 @@ describe('results.reconcile', () => {
     expect(reconciles.map((j) => j.status)).toEqual(['done', 'done']);
   });
 });
+
+describe('learners from their launches', () => {
+  test('a learner launching in a course with a micro-credential joins its roster; an instructor does not', async () => {
+    const p = await connectMoodle(jalon);
+    const mc = await microcredentialFor(jalon, p, 'hist');
+    expect(await listLearners(db(), mc.id)).toEqual([]);
+    for (const user of ['ana', 'prof']) {
+      const r = await new Browser().launch(p.platform, { user, course: 'hist' });
+      expect(r.final.status).toBe(200);
+    }
+    const rows = await listLearners(db(), mc.id);
+    expect(rows.map((l) => [l.userId, l.lmsUserId, l.sisPersonId, l.locale, l.status])).toEqual([
+      [p.platform.user('ana').sub, p.platform.user('ana').sub, 'S12345', 'fr', 'active'],
+    ]);
+    expect(rows[0]!.email).toBe(p.platform.user('ana').email);
+    // A launch in a course without a micro-credential records nobody.
+    const r = await new Browser().launch(p.platform, { user: 'ana', course: 'math' });
+    expect(r.final.status).toBe(200);
+    const math = await services().definitions.find(p.platformId, p.platform.course('math').contextId);
+    expect(math).toBeUndefined();
+    await p.platform.close();
+  });
+});
