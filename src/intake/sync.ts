@@ -9,11 +9,13 @@
  * crash leaves either everything or nothing, and the retry reads again.
  */
 import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAttempts } from '../attempts/store.js';
 import { ConnectorError, type RosterEntry } from '../connectors/types.js';
 import type { CanvasLearnerRef } from '../connectors/canvas/index.js';
 import type { Db } from '../db/client.js';
+import { platforms } from '../db/schema/index.js';
 import type { DefinitionRepository, Microcredential } from '../definitions/repository.js';
 import { enqueue } from '../jobs/enqueue.js';
 import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/types.js';
@@ -293,6 +295,18 @@ export async function runResultsSync(
     deps.log.info(
       { microcredentialId: payload.microcredentialId },
       'results.sync for a removed micro-credential',
+    );
+    return undefined;
+  }
+  // A disabled platform is not read: its administrator turned Jalon off there.
+  const [platform] = await deps.db
+    .select({ status: platforms.status })
+    .from(platforms)
+    .where(eq(platforms.id, mc.platformId));
+  if (platform?.status !== 'active') {
+    deps.log.info(
+      { microcredentialId: mc.id, platformId: mc.platformId },
+      'results.sync skipped: platform not active',
     );
     return undefined;
   }

@@ -306,6 +306,7 @@ describe('a broken connector', () => {
       'test',
       'manual',
     );
+    await registry.activate(p.id, 'test');
     const lonely = await definitions.ensure({ platformId: p.id, contextId: '5' });
     await definitions.save(
       lonely.id,
@@ -319,6 +320,19 @@ describe('a broken connector', () => {
       messageKey: 'intake:problem.noConnector',
     });
     expect(translator('fr')('intake:problem.noConnector')).toContain('connecteur');
+    // Once the platform is disabled, its courses are not read at all.
+    await registry.disable(p.id, 'test');
+    const [before] = await db().select().from(auditLog).where(eq(auditLog.subject, lonely.id));
+    await services().jobs.enqueue({ kind: RESULTS_SYNC, payload: { microcredentialId: lonely.id } });
+    await services().jobs.drain();
+    const last = (await jobsOf(jalon, RESULTS_SYNC)).at(-1)!;
+    expect(last.status).toBe('done');
+    expect(before).toBeDefined();
+    expect(
+      jalon.logs.some(
+        (l) => l.msg === 'results.sync skipped: platform not active' && l.microcredentialId === lonely.id,
+      ),
+    ).toBe(true);
   });
 });
 
