@@ -202,7 +202,7 @@ export async function listFeedback(
         learnerIds ? inArray(feedback.learner, learnerIds) : undefined,
       ),
     )
-    .orderBy(asc(feedback.givenAt), asc(feedback.id));
+    .orderBy(asc(feedback.givenAt), asc(feedback.learner), asc(feedback.sourceId));
   return rows.map((r) => ({
     learner: r.learner,
     assessment: { source: r.assessmentSource as AssessmentSource, lmsId: r.assessmentLmsId },
