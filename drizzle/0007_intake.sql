@@ -1,3 +1,10 @@
+CREATE TABLE "course_instructors" (
+	"microcredential_id" text NOT NULL,
+	"user_id" text NOT NULL,
+	"last_launch_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "course_instructors_microcredential_id_user_id_pk" PRIMARY KEY("microcredential_id","user_id")
+);
+--> statement-breakpoint
 CREATE TABLE "intake_status" (
 	"microcredential_id" text PRIMARY KEY NOT NULL,
 	"last_attempt_at" timestamp with time zone,
@@ -22,6 +29,7 @@ CREATE TABLE "push_receipts" (
 	CONSTRAINT "push_receipts_platform_id_key_pk" PRIMARY KEY("platform_id","key")
 );
 --> statement-breakpoint
+ALTER TABLE "course_instructors" ADD CONSTRAINT "course_instructors_microcredential_id_microcredentials_id_fk" FOREIGN KEY ("microcredential_id") REFERENCES "public"."microcredentials"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "intake_status" ADD CONSTRAINT "intake_status_microcredential_id_microcredentials_id_fk" FOREIGN KEY ("microcredential_id") REFERENCES "public"."microcredentials"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_endpoints" ADD CONSTRAINT "push_endpoints_platform_id_platforms_id_fk" FOREIGN KEY ("platform_id") REFERENCES "public"."platforms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_receipts" ADD CONSTRAINT "push_receipts_platform_id_platforms_id_fk" FOREIGN KEY ("platform_id") REFERENCES "public"."platforms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

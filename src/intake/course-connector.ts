@@ -1,8 +1,7 @@
 /**
  * The connector of a micro-credential's course when nobody is launching: the sync runs in
  * a job. Moodle needs only the platform's token. Canvas reads as a person who authorised
- * Jalon; the job acts as the instructor of this course who did so most recently (someone
- * on the platform who is not a learner of the course), and says so when nobody has.
+ * Jalon: the course's own instructor when one did, and says so when nobody has.
  */
 import { and, desc, eq, notInArray } from 'drizzle-orm';
 import { CanvasConnector } from '../connectors/canvas/index.js';
@@ -10,7 +9,7 @@ import type { ConnectorFactory } from '../connectors/factory.js';
 import { MoodleConnector } from '../connectors/moodle/index.js';
 import type { CourseKey } from '../connectors/types.js';
 import type { Db } from '../db/client.js';
-import { learners, lmsUserTokens } from '../db/schema/index.js';
+import { courseInstructors, learners, lmsUserTokens } from '../db/schema/index.js';
 import type { Microcredential } from '../definitions/repository.js';
 import type { IntakeProblem } from './status.js';
 
@@ -27,8 +26,26 @@ export function courseKeyOfMicrocredential(mc: Microcredential): CourseKey {
   };
 }
 
-/** Who a Canvas read acts as: the latest authorisation on the platform by a non-learner. */
+/**
+ * Who a Canvas read acts as: the instructor of this course who launched most recently and
+ * has authorised Jalon; failing that, the latest authorisation on the platform by anyone who
+ * is not a learner of the course (an administrator, a co-teacher who never opened Jalon here).
+ */
 async function canvasActingUser(db: Db, platformId: string, microcredentialId: string) {
+  const [own] = await db
+    .select({ userId: lmsUserTokens.userId })
+    .from(lmsUserTokens)
+    .innerJoin(
+      courseInstructors,
+      and(
+        eq(courseInstructors.userId, lmsUserTokens.userId),
+        eq(courseInstructors.microcredentialId, microcredentialId),
+      ),
+    )
+    .where(eq(lmsUserTokens.platformId, platformId))
+    .orderBy(desc(courseInstructors.lastLaunchAt))
+    .limit(1);
+  if (own) return own.userId;
   const learnerIds = db
     .select({ id: learners.userId })
     .from(learners)

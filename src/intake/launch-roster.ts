@@ -1,13 +1,27 @@
 /**
  * Learners come into the roster by launching Jalon: a learner's launch in a course that has
  * a micro-credential records them (name, e-mail, language, SIS id, and on Canvas the REST id
- * the connector needs). Called from the engine's `onAccepted` hook; it never fails a launch.
+ * the connector needs); an instructor's launch is remembered apart, never as a learner.
+ * Called from the engine's `onAccepted` hook; it never fails a launch.
  */
 import type { Db } from '../db/client.js';
 import type { DefinitionRepository } from '../definitions/repository.js';
 import type { Logger } from '../log.js';
 import type { LaunchContext } from '../lti/launch-context.js';
+import { courseInstructors } from '../db/schema/index.js';
 import { upsertLearner } from './facts-store.js';
+
+/** Remembers that an instructor launched in the micro-credential's course (latest time kept). */
+export async function recordInstructor(db: Db, microcredentialId: string, userId: string): Promise<void> {
+  const now = new Date();
+  await db
+    .insert(courseInstructors)
+    .values({ microcredentialId, userId, lastLaunchAt: now })
+    .onConflictDoUpdate({
+      target: [courseInstructors.microcredentialId, courseInstructors.userId],
+      set: { lastLaunchAt: now },
+    });
+}
 
 /** The id the LMS's web services know the launching person by, when the launch says it. */
 export function lmsUserIdOf(launch: LaunchContext): string | undefined {
@@ -17,18 +31,23 @@ export function lmsUserIdOf(launch: LaunchContext): string | undefined {
 }
 
 /**
- * Records the launching learner in the course's micro-credential, if the course has one.
- * Instructors and administrators are not learners; a course without a micro-credential has
- * no roster to join yet (the LMS roster read of the first sync fills it).
+ * Records the launching learner in the course's micro-credential, if the course has one
+ * (or the launching instructor, apart). Administrators are neither; a course without a
+ * micro-credential has no roster to join yet (the LMS roster read of the first sync fills it).
  */
 export async function recordLaunchedLearner(
   deps: { db: Db; definitions: DefinitionRepository; log?: Logger },
   launch: LaunchContext,
 ): Promise<void> {
-  if (launch.audience !== 'learner' || !launch.course?.id) return;
+  if ((launch.audience !== 'learner' && launch.audience !== 'instructor') || !launch.course?.id) return;
   try {
     const mc = await deps.definitions.find(launch.platformId, launch.course.id);
     if (!mc) return;
+    if (launch.audience === 'instructor') {
+      // Not a learner: remembered so the Canvas sync can read as this course's own teacher.
+      await recordInstructor(deps.db, mc.id, launch.userId);
+      return;
+    }
     const sis = launch.lis?.person_sourcedid;
     await upsertLearner(deps.db, mc.id, {
       userId: launch.userId,

@@ -18,6 +18,8 @@ import { Browser, startPlatform, type Platform } from '../platform/index.js';
 /** A platform registered on Jalon with a working connector. */
 export interface ConnectedPlatform {
   platform: Platform;
+  /** Canvas: the API developer key saved as the connector. */
+  apiKey?: { clientId: string; clientSecret: string };
   platformId: string;
   clientId: string;
   deploymentId: string;
@@ -53,25 +55,36 @@ export async function connectCanvas(jalon: TestJalon, platform?: Platform): Prom
     { baseUrl: p.url, clientId: key.clientId, clientSecret: key.clientSecret },
     'test',
   );
-  const start = new URL(`${p.url}/login/oauth2/auth`);
+  await authorise(jalon, { platform: p, ...reg }, key, 'prof');
+  return { platform: p, apiKey: key, ...reg };
+}
+
+/** `handle` authorises Jalon on the Canvas platform; their tokens are saved as the OAuth callback would. */
+export async function authorise(
+  jalon: TestJalon,
+  cp: ConnectedPlatform,
+  key: { clientId: string; clientSecret: string },
+  handle: string,
+): Promise<void> {
+  const redirectUri = jalon.running.services.connectors.redirectUri;
+  const start = new URL(`${cp.platform.url}/login/oauth2/auth`);
   start.search = new URLSearchParams({
     client_id: key.clientId,
     response_type: 'code',
     redirect_uri: redirectUri,
     state: 's',
   }).toString();
-  const run = await authorizeInBrowser(p, new Browser(), start.toString(), { user: 'prof' });
+  const run = await authorizeInBrowser(cp.platform, new Browser(), start.toString(), { user: handle });
   const grant = await exchangeCode(
-    { baseUrl: p.url, ...key },
+    { baseUrl: cp.platform.url, ...key },
     { code: run.callback!.searchParams.get('code')!, redirectUri },
   );
   await jalon.running.services.connectorSettings.saveUserTokens(
-    reg.platformId,
-    p.user('prof').sub,
+    cp.platformId,
+    cp.platform.user(handle).sub,
     grant,
     grant.user.id,
   );
-  return { platform: p, ...reg };
 }
 
 /** The course's micro-credential with a definition over the seeded summative quiz and essay. */

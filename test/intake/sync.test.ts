@@ -20,6 +20,7 @@ import { translator } from '../../src/i18n/index.js';
 import { startJalon, type TestJalon } from '../helpers/jalon.js';
 import { Browser } from '../platform/index.js';
 import {
+  authorise,
   connectCanvas,
   connectMoodle,
   definitionFor,
@@ -232,6 +233,21 @@ describe('results.sync on Canvas', () => {
     await sync(mc);
     expect(await attemptRows(mc)).toEqual(before);
     expect(await listFeedback(db(), mc.id)).toEqual(fb);
+  });
+
+  test("reads as the course's own instructor, not whoever authorised last", async () => {
+    // A course designer authorises after prof; Canvas would refuse them the submissions.
+    await authorise(jalon, canvas, canvas.apiKey!, 'designer');
+    const r = await new Browser().launch(canvas.platform, { user: 'prof', course: 'math' });
+    expect(r.final.status).toBe(200);
+    const from = canvas.platform.canvas.requests.length;
+    await sync(mc, [sub(canvas, 'ben')]);
+    const made = canvas.platform.canvas.requests.slice(from);
+    expect(made.length).toBeGreaterThan(0);
+    expect(new Set(made.map((q) => q.user))).toEqual(new Set(['prof']));
+    expect((await intakeStatusOf(db(), mc.id))?.problem).toBeNull();
+    // Prof is not a learner of the course for having launched.
+    expect((await listLearners(db(), mc.id)).some((l) => l.userId === sub(canvas, 'prof'))).toBe(false);
   });
 
   test('Canvas throttling is retried later, not failed', async () => {

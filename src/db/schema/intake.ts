@@ -1,8 +1,8 @@
 /**
  * Results intake: how each platform may push (xAPI Basic credentials, Canvas Live Events
  * keys), the pushes already seen (so a replayed or duplicated delivery gives no extra job),
- * and the last sync of each micro-credential with the problem that stopped it, if any, so
- * that a broken connector is visible rather than silently stale.
+ * the last sync of each micro-credential with the problem that stopped it, if any, so that
+ * a broken connector is visible rather than silently stale, and the course's instructors.
  */
 import { sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
@@ -57,3 +57,22 @@ export const intakeStatus = pgTable('intake_status', {
   } | null>(),
   problemAt: timestamp('problem_at', { withTimezone: true }),
 });
+
+/**
+ * Instructors seen launching in a micro-credential's course, latest first: on Canvas the
+ * results sync reads as one of them who has authorised Jalon (their course, their rights).
+ */
+export const courseInstructors = pgTable(
+  'course_instructors',
+  {
+    microcredentialId: text('microcredential_id')
+      .notNull()
+      .references(() => microcredentials.id, { onDelete: 'cascade' }),
+    /** LTI `sub`. */
+    userId: text('user_id').notNull(),
+    lastLaunchAt: timestamp('last_launch_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.microcredentialId, t.userId] })],
+);
