@@ -5,7 +5,7 @@
  * idempotency key is recorded with the enqueue, in one transaction — and a burst for one
  * learner coalesces into the one sync already queued (the sync's dedupe key).
  */
-import { and, eq, or } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { CanvasPushTrigger, MoodlePushTrigger } from '../connectors/push/index.js';
 import type { Db } from '../db/client.js';
 import { learners, microcredentials, pushReceipts } from '../db/schema/index.js';
@@ -50,37 +50,42 @@ async function actOnce(
 }
 
 /** The micro-credential of a course of the platform, by LTI context id or LMS REST id. */
-async function microcredentialOf(
-  db: Db,
-  platformId: string,
-  course: { contextId?: string; lmsCourseId?: string },
-) {
+function courseMatch(platformId: string, course: { contextId?: string; lmsCourseId?: string }) {
   const byCourse = [
     ...(course.contextId ? [eq(microcredentials.contextId, course.contextId)] : []),
     ...(course.lmsCourseId ? [eq(microcredentials.lmsCourseId, course.lmsCourseId)] : []),
   ];
-  if (byCourse.length === 0) return undefined;
-  const [row] = await db
-    .select({ id: microcredentials.id })
-    .from(microcredentials)
-    .where(and(eq(microcredentials.platformId, platformId), or(...byCourse)))
-    .limit(1);
-  return row?.id;
+  return byCourse.length === 0
+    ? undefined
+    : and(eq(microcredentials.platformId, platformId), or(...byCourse));
 }
 
-/** A learner of the micro-credential by LTI `sub` or LMS user id. */
-async function learnerOf(db: Db, mcId: string, who: { userId?: string; lmsUserId?: string }) {
+/**
+ * The course's micro-credential and, in the same query, the learner of it named by LTI `sub`
+ * or LMS user id (one round trip per push: bursts come in hundreds).
+ */
+async function courseAndLearner(
+  db: Db,
+  platformId: string,
+  course: { contextId?: string; lmsCourseId?: string },
+  who: { userId?: string; lmsUserId?: string },
+): Promise<{ mcId?: string; learner?: string }> {
+  const match = courseMatch(platformId, course);
+  if (!match) return {};
   const by = [
     ...(who.userId ? [eq(learners.userId, who.userId)] : []),
     ...(who.lmsUserId ? [eq(learners.lmsUserId, who.lmsUserId)] : []),
   ];
-  if (by.length === 0) return undefined;
   const [row] = await db
-    .select({ userId: learners.userId })
-    .from(learners)
-    .where(and(eq(learners.microcredentialId, mcId), or(...by)))
+    .select({ mcId: microcredentials.id, learner: learners.userId })
+    .from(microcredentials)
+    .leftJoin(
+      learners,
+      and(eq(learners.microcredentialId, microcredentials.id), by.length ? or(...by) : sql`false`),
+    )
+    .where(match)
     .limit(1);
-  return row?.userId;
+  return row ? { mcId: row.mcId, ...(row.learner ? { learner: row.learner } : {}) } : {};
 }
 
 /**
@@ -93,17 +98,19 @@ export async function acceptCanvasTrigger(
   platformId: string,
   trigger: CanvasPushTrigger,
 ): Promise<PushOutcome> {
-  const mcId = await microcredentialOf(db, platformId, {
-    ...(trigger.course.canvasId ? { lmsCourseId: trigger.course.canvasId } : {}),
-  });
+  const { mcId, learner } = await courseAndLearner(
+    db,
+    platformId,
+    trigger.course.canvasId ? { lmsCourseId: trigger.course.canvasId } : {},
+    {
+      ...(trigger.user.ltiUserId ? { userId: trigger.user.ltiUserId } : {}),
+      ...(trigger.user.canvasId ? { lmsUserId: trigger.user.canvasId } : {}),
+    },
+  );
   if (!mcId) return { action: 'ignored', reason: 'course has no micro-credential in Jalon' };
   const noLearner = !trigger.user.canvasId && !trigger.user.ltiUserId;
   if (noLearner && trigger.kind === 'feedback')
     return actOnce(db, platformId, `canvas:${trigger.idempotencyKey}`, mcId, undefined);
-  const learner = await learnerOf(db, mcId, {
-    ...(trigger.user.ltiUserId ? { userId: trigger.user.ltiUserId } : {}),
-    ...(trigger.user.canvasId ? { lmsUserId: trigger.user.canvasId } : {}),
-  });
   if (!learner)
     return { action: 'ignored', reason: 'learner unknown in this course (the reconcile reads the roster)' };
   return actOnce(db, platformId, `canvas:${trigger.idempotencyKey}`, mcId, learner);
@@ -124,9 +131,13 @@ export async function acceptMoodleTrigger(
   if (!siteUrls.some((u) => u.replace(/\/+$/, '').toLowerCase() === site))
     return { action: 'ignored', reason: 'statement from another Moodle site' };
   if (!trigger.courseId) return { action: 'ignored', reason: 'statement names no course' };
-  const mcId = await microcredentialOf(db, platformId, { contextId: trigger.courseId });
+  const { mcId, learner } = await courseAndLearner(
+    db,
+    platformId,
+    { contextId: trigger.courseId },
+    { userId: trigger.userId },
+  );
   if (!mcId) return { action: 'ignored', reason: 'course has no micro-credential in Jalon' };
-  const learner = await learnerOf(db, mcId, { userId: trigger.userId });
   if (!learner)
     return { action: 'ignored', reason: 'learner unknown in this course (the reconcile reads the roster)' };
   return actOnce(db, platformId, `xapi:${trigger.idempotencyKey}`, mcId, learner);

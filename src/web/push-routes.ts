@@ -7,6 +7,7 @@
  * are JSON `{ error, detail }` for the sending machine and a log line saying why; neither
  * ever holds a token or a password.
  */
+import { eq } from 'drizzle-orm';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import {
@@ -16,10 +17,10 @@ import {
   triggerFromCanvasEvent,
   verifyCanvasLiveEvent,
 } from '../connectors/push/index.js';
-import type { ConnectorSettingsStore } from '../connectors/settings.js';
 import type { Db } from '../db/client.js';
+import { lmsConnectors } from '../db/schema/index.js';
 import { acceptCanvasTrigger, acceptMoodleTrigger, type PushOutcome } from '../intake/push-intake.js';
-import { pushSettingsOf } from '../intake/push-settings.js';
+import { pushSettingsOf, type PushEndpointRow } from '../intake/push-settings.js';
 import type { Logger } from '../log.js';
 import type { Platform, PlatformRegistry } from '../platforms/registry.js';
 
@@ -32,7 +33,6 @@ export const XAPI_BODY_LIMIT = '2mb';
 export interface PushRoutesDeps {
   db: Db;
   registry: PlatformRegistry;
-  connectorSettings: ConnectorSettingsStore;
   log: Logger;
   /** Canvas key sets by URL; tests and self-hosted Canvas may give keys inline instead. */
   remoteKeys?: (url: string) => JWTVerifyGetKey;
@@ -62,19 +62,47 @@ function remoteKeySet(url: string): JWTVerifyGetKey {
 
 const PLATFORM_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
+/** How long a platform's push settings are reused: a change (disable, new password) applies within it. */
+export const ENDPOINT_CACHE_MS = 5_000;
+
 /** The router to mount at `/push`. */
 export function pushRouter(deps: PushRoutesDeps): Router {
   const router = express.Router();
   const log = deps.log;
   const localSets = new Map<string, JWTVerifyGetKey>();
 
+  /** What a push needs to know of its platform, cached briefly: bursts come in hundreds. */
+  interface Endpoint {
+    platform: Platform;
+    settings: PushEndpointRow | undefined;
+    /** The connector's LMS address (no secret is opened for it). */
+    lmsBaseUrl: string | undefined;
+    at: number;
+  }
+  const endpoints = new Map<string, Endpoint>();
+
   /** The active platform of the URL, of the expected family, or a 404 that reveals nothing more. */
-  async function platformOf(req: Request, family: 'canvas' | 'moodle'): Promise<Platform> {
+  async function endpointOf(req: Request, family: 'canvas' | 'moodle'): Promise<Endpoint> {
     const id = String(req.params.platformId ?? '');
+    const cached = endpoints.get(id);
+    if (cached && Date.now() - cached.at < ENDPOINT_CACHE_MS && cached.platform.productFamily === family)
+      return cached;
     const p = PLATFORM_ID.test(id) ? await deps.registry.get(id) : undefined;
     if (!p || p.status !== 'active' || p.productFamily !== family)
       throw new Refusal(404, 'PUSH_UNKNOWN_ENDPOINT', 'no active platform of this family at this address');
-    return p;
+    const [connector] = await deps.db
+      .select({ baseUrl: lmsConnectors.baseUrl })
+      .from(lmsConnectors)
+      .where(eq(lmsConnectors.platformId, p.id));
+    const endpoint: Endpoint = {
+      platform: p,
+      settings: await pushSettingsOf(deps.db, p.id),
+      lmsBaseUrl: connector?.baseUrl,
+      at: Date.now(),
+    };
+    // Only known, active platforms are cached: random ids cannot grow the map.
+    endpoints.set(id, endpoint);
+    return endpoint;
   }
 
   function outcomeLog(
@@ -108,8 +136,7 @@ export function pushRouter(deps: PushRoutesDeps): Router {
     express.raw({ type: () => true, limit: CANVAS_BODY_LIMIT }),
     async (req, res, next) => {
       try {
-        const platform = await platformOf(req, 'canvas');
-        const settings = await pushSettingsOf(deps.db, platform.id);
+        const { platform, settings, lmsBaseUrl } = await endpointOf(req, 'canvas');
         if (!settings || (!settings.canvasJwks && !settings.canvasJwksUrl))
           throw new Refusal(
             404,
@@ -132,9 +159,8 @@ export function pushRouter(deps: PushRoutesDeps): Router {
           return;
         }
         // Every hosted Canvas signs with the same keys: the event must be from this institution.
-        const connector = await deps.connectorSettings.get(platform.id).catch(() => undefined);
         const hosts = [
-          ...(connector ? [new URL(connector.baseUrl).hostname] : []),
+          ...(lmsBaseUrl ? [new URL(lmsBaseUrl).hostname] : []),
           ...platform.origins.map((o) => new URL(o).hostname),
         ].map((h) => h.toLowerCase());
         const hint = trigger.platformHint.hostname?.toLowerCase();
@@ -154,8 +180,7 @@ export function pushRouter(deps: PushRoutesDeps): Router {
     express.raw({ type: () => true, limit: XAPI_BODY_LIMIT }),
     async (req, res, next) => {
       try {
-        const platform = await platformOf(req, 'moodle');
-        const settings = await pushSettingsOf(deps.db, platform.id);
+        const { platform, settings, lmsBaseUrl } = await endpointOf(req, 'moodle');
         if (!settings?.xapiUsername || !settings.xapiPasswordHash)
           throw new Refusal(404, 'PUSH_NOT_CONFIGURED', 'xAPI statements are not enabled for this platform');
         if (
@@ -169,8 +194,7 @@ export function pushRouter(deps: PushRoutesDeps): Router {
         }
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const batch = parseXapiStatements(body);
-        const connector = await deps.connectorSettings.get(platform.id).catch(() => undefined);
-        const sites = [platform.issuer, ...(connector ? [connector.baseUrl] : [])];
+        const sites = [platform.issuer, ...(lmsBaseUrl ? [lmsBaseUrl] : [])];
         const counts = { enqueued: 0, duplicate: 0, ignored: batch.outcomes.length - batch.triggers.length };
         for (const o of batch.outcomes)
           if ('ignored' in o)
