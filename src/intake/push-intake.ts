@@ -9,7 +9,7 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import type { CanvasPushTrigger, MoodlePushTrigger } from '../connectors/push/index.js';
 import type { Db } from '../db/client.js';
 import { learners, microcredentials, pushReceipts } from '../db/schema/index.js';
-import { enqueue } from '../jobs/enqueue.js';
+import { enqueueCoalesced } from './coalesce.js';
 import { RESULTS_SYNC, syncDedupeKey, type ResultsSyncPayload } from './sync.js';
 
 /** What became of one push. */
@@ -34,7 +34,7 @@ async function actOnce(
       .returning({ key: pushReceipts.key });
     if (fresh.length === 0) return { action: 'duplicate' as const, microcredentialId };
     const payload: ResultsSyncPayload = { microcredentialId, ...(learner ? { learners: [learner] } : {}) };
-    const r = await enqueue(tx as unknown as Db, {
+    const r = await enqueueCoalesced(tx as unknown as Db, {
       kind: RESULTS_SYNC,
       payload,
       dedupeKey: syncDedupeKey(microcredentialId, learner),

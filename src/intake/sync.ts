@@ -17,13 +17,13 @@ import type { CanvasLearnerRef } from '../connectors/canvas/index.js';
 import type { Db } from '../db/client.js';
 import { platforms } from '../db/schema/index.js';
 import type { DefinitionRepository, Microcredential } from '../definitions/repository.js';
-import { enqueue } from '../jobs/enqueue.js';
 import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/types.js';
 import type { Logger } from '../log.js';
 import type { AttemptRecord } from '../microcredentials/attempts.js';
 import type { AssessmentKey, MicroCredentialDefinition } from '../microcredentials/definition.js';
 import type { CompletionRecord, FeedbackRecord } from '../microcredentials/facts.js';
 import type { ConnectorFactory } from '../connectors/factory.js';
+import { enqueueCoalesced } from './coalesce.js';
 import { connectorForCourse, type CourseConnector } from './course-connector.js';
 import {
   deactivateMissingLearners,
@@ -357,7 +357,7 @@ export async function runResultsSync(
     await recordSyncOk(tx, mc.id);
     if (learnerIds.length > 0) {
       const evaluate: StandingsEvaluatePayload = { microcredentialId: mc.id, learners: learnerIds };
-      await enqueue(tx, {
+      await enqueueCoalesced(tx, {
         kind: STANDINGS_EVALUATE,
         payload: evaluate,
         dedupeKey: standingsDedupeKey(mc.id, payload.learners ? learnerGroupKey(learnerIds) : undefined),

@@ -6,8 +6,10 @@
  * oversize deliveries are refused with a reason in the answer and in the log, never a secret.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { eq } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { listAttempts } from '../../src/attempts/store.js';
+import { jobs } from '../../src/db/schema/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
 import { upsertLearner } from '../../src/intake/facts-store.js';
 import { createXapiCredentials, enableCanvasLiveEvents } from '../../src/intake/push-settings.js';
@@ -142,6 +144,27 @@ describe('POST /push/canvas/:platformId', () => {
     );
     expect(results.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
     expect(await queuedSyncs(canvasMc)).toHaveLength(1);
+    await jalon.running.services.jobs.drain();
+  });
+
+  test("news arriving while that learner's sync is running gets one follow-up sync", async () => {
+    const db = jalon.database.db;
+    expect((await postCanvas(await sign(gradeChange({ time: '2026-01-11T11:00:00.000Z' })))).status).toBe(
+      202,
+    );
+    const [held] = await queuedSyncs(canvasMc);
+    await db
+      .update(jobs)
+      .set({ status: 'running', lockedBy: 'elsewhere', lockedUntil: new Date(Date.now() + 60_000) })
+      .where(eq(jobs.id, held!.id));
+    for (const t of ['2026-01-11T11:00:01.000Z', '2026-01-11T11:00:02.000Z'])
+      expect((await postCanvas(await sign(gradeChange({ time: t })))).status).toBe(202);
+    const next = await queuedSyncs(canvasMc);
+    expect(next.map((j) => j.dedupeKey)).toEqual([`${held!.dedupeKey}:next`]);
+    await db
+      .update(jobs)
+      .set({ status: 'done', lockedBy: null, lockedUntil: null })
+      .where(eq(jobs.id, held!.id));
     await jalon.running.services.jobs.drain();
   });
 
