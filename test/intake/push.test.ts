@@ -119,9 +119,12 @@ describe('POST /push/canvas/:platformId', () => {
     });
     await jalon.running.services.jobs.drain();
     const attempts = await listAttempts(jalon.database.db, canvasMc.id);
-    expect(attempts.map((a) => [a.learner, a.attemptNumber, a.score])).toEqual([
-      [canvas.platform.user('ben').sub, 1, 52],
-      [canvas.platform.user('ben').sub, 2, 86],
+    const ben = canvas.platform.user('ben').sub;
+    expect(attempts.map((a) => [a.learner, a.assessmentSource, a.attemptNumber, a.score]).sort()).toEqual([
+      [ben, 'canvas-assignment', 1, 52],
+      [ben, 'canvas-assignment', 2, 86],
+      [ben, 'canvas-quiz', 1, 6],
+      [ben, 'canvas-quiz', 2, 9],
     ]);
   });
 

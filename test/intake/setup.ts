@@ -120,6 +120,10 @@ export async function microcredentialFor(
             .assignmentsIn(courseHandle)
             .filter((a) => a.name === 'Essay – summative')
             .map((a) => ({ source: 'canvas-assignment' as const, lmsId: String(a.id), label: a.name })),
+          ...cp.platform.canvas.data
+            .quizzesIn(courseHandle)
+            .filter((q) => q.title === 'Quiz – summative')
+            .map((q) => ({ source: 'canvas-quiz' as const, lmsId: String(q.id), label: q.title })),
         ];
   await definitions.save(mc.id, definitionFor(summative, options.completion), 'test');
   return mc;

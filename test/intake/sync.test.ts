@@ -211,12 +211,16 @@ describe('results.sync on Canvas', () => {
 
     await sync(mc);
     const rows = await attemptRows(mc);
+    // The essay's submission history, and the classic quiz's attempts through its assignment.
     expect(rows.filter((r) => r[0] === sub(canvas, 'ben')).map((r) => r.slice(1))).toEqual([
       ['canvas-assignment', 1, 52],
       ['canvas-assignment', 2, 86],
+      ['canvas-quiz', 1, 6],
+      ['canvas-quiz', 2, 9],
     ]);
     expect(rows.filter((r) => r[0] === sub(canvas, 'ana')).map((r) => r.slice(1))).toEqual([
       ['canvas-assignment', 1, 91],
+      ['canvas-quiz', 1, 8],
     ]);
     const fb = await listFeedback(db(), mc.id);
     expect(fb.filter((f) => f.learner === sub(canvas, 'ben')).length).toBeGreaterThanOrEqual(1);
