@@ -215,8 +215,12 @@ async function readResults(
   if (targets.length === 0) return reads;
   for (const item of readableItems(def, cc.kind)) {
     if (cc.kind === 'moodle') {
-      const ids = targets.map((t) => t.lmsUserId ?? t.userId).filter((id) => /^\d+$/.test(id));
+      // Moodle's user id is the LTI `sub`; mapped back anyway, so records carry Jalon's id.
+      const toJalon = new Map(targets.map((t) => [t.lmsUserId ?? t.userId, t.userId]));
+      const ids = [...toJalon.keys()].filter((id) => /^\d+$/.test(id));
       const r = await cc.connector.readAttempts(cc.course, item, ids);
+      for (const a of r.attempts) a.learner = toJalon.get(a.learner) ?? a.learner;
+      for (const f of r.feedback) f.learner = toJalon.get(f.learner) ?? f.learner;
       for (const u of r.unreadable)
         log.warn(
           { microcredentialId: mcId, user: u.userId, reason: u.error.messageKey },
@@ -237,21 +241,27 @@ async function readResults(
   }
   if (needsCompletion(def)) {
     for (const t of targets) {
-      if (cc.kind === 'moodle') {
-        const id = t.lmsUserId ?? t.userId;
-        if (!/^\d+$/.test(id)) continue;
-        const c = await cc.connector.readCompletion(cc.course, id);
-        reads.completions.set(
-          t.userId,
-          c.records.map((r) => ({ ...r, learner: t.userId })),
-        );
-      } else {
-        const c = await cc.connector.readCompletion(cc.course, {
-          learner: t.userId,
-          ...(t.lmsUserId ? { canvasUserId: t.lmsUserId } : {}),
-          ltiSub: t.userId,
-        });
-        reads.completions.set(t.userId, c);
+      try {
+        if (cc.kind === 'moodle') {
+          const id = t.lmsUserId ?? t.userId;
+          if (!/^\d+$/.test(id)) continue;
+          const c = await cc.connector.readCompletion(cc.course, id);
+          reads.completions.set(
+            t.userId,
+            c.records.map((r) => ({ ...r, learner: t.userId })),
+          );
+        } else {
+          const c = await cc.connector.readCompletion(cc.course, {
+            learner: t.userId,
+            ...(t.lmsUserId ? { canvasUserId: t.lmsUserId } : {}),
+            ltiSub: t.userId,
+          });
+          reads.completions.set(t.userId, c);
+        }
+      } catch (err) {
+        // One learner the LMS no longer knows must not stop the course: keep what is stored.
+        if (!(err instanceof ConnectorError && err.code === 'NOT_FOUND')) throw err;
+        log.warn({ microcredentialId: mcId, reason: err.messageKey }, 'completion unreadable for a learner');
       }
     }
   }

@@ -156,6 +156,18 @@ describe('results.sync on Moodle', () => {
     expect(evaluations.some((j) => j.dedupeKey === `standings:${mc.id}:${sub(moodle, 'chloe')}`)).toBe(true);
   });
 
+  test('a learner Moodle no longer knows is skipped, not a failure of the course', async () => {
+    await sync(mc, ['987654']);
+    const [job] = (await jobsOf(jalon, RESULTS_SYNC)).filter(
+      (j) => j.dedupeKey === syncDedupeKey(mc.id, '987654'),
+    );
+    expect(job?.status).toBe('done');
+    expect((await intakeStatusOf(db(), mc.id))?.problem).toBeNull();
+    expect(jalon.logs.some((l) => l.msg === 'learner unreadable in Moodle' && l.user === '987654')).toBe(
+      true,
+    );
+  });
+
   test('two syncs running at once give one row per attempt', async () => {
     const fresh = await microcredentialFor(jalon, moodle, 'hist');
     const quiz = moodle.platform.moodle.quizzesIn('hist')[0]!;
