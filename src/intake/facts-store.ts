@@ -54,6 +54,54 @@ export async function upsertLearner(db: Db, microcredentialId: string, input: Le
     });
 }
 
+/** Rows per statement when many learners are upserted at once (a roster of thousands). */
+const LEARNER_BATCH = 500;
+
+/**
+ * {@link upsertLearner} for many learners at once (the roster read of a sync): one statement
+ * per {@link LEARNER_BATCH} learners. A field not given (or empty) keeps what is stored.
+ */
+export async function upsertLearners(
+  db: Db,
+  microcredentialId: string,
+  inputs: readonly LearnerInput[],
+): Promise<void> {
+  // One row per learner: the last input for a user id wins, as repeated single upserts would.
+  const unique = [...new Map(inputs.map((i) => [i.userId, i])).values()];
+  const keep = (col: 'lms_user_id' | 'name' | 'email' | 'locale' | 'sis_person_id') =>
+    sql.raw(`coalesce(excluded.${col}, learners.${col})`);
+  for (let i = 0; i < unique.length; i += LEARNER_BATCH) {
+    const rows = unique.slice(i, i + LEARNER_BATCH).map((input) => {
+      const f = given(input);
+      return {
+        microcredentialId,
+        userId: input.userId,
+        lmsUserId: f.lmsUserId ?? null,
+        name: f.name ?? null,
+        email: f.email ?? null,
+        locale: f.locale ?? null,
+        sisPersonId: f.sisPersonId ?? null,
+        status: 'active' as const,
+      };
+    });
+    await db
+      .insert(learners)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [learners.microcredentialId, learners.userId],
+        set: {
+          lmsUserId: keep('lms_user_id'),
+          name: keep('name'),
+          email: keep('email'),
+          locale: keep('locale'),
+          sisPersonId: keep('sis_person_id'),
+          status: 'active',
+          updatedAt: new Date(),
+        },
+      });
+  }
+}
+
 /**
  * Marks inactive every active learner of the micro-credential whose LMS id is not in
  * `activeLmsUserIds` (the roster the LMS just listed). Learners with no LMS id are left

@@ -29,7 +29,7 @@ import {
   deactivateMissingLearners,
   listLearners,
   replaceCompletions,
-  upsertLearner,
+  upsertLearners,
   upsertLmsFeedback,
   type LearnerInput,
   type LearnerRow,
@@ -354,7 +354,7 @@ export async function runResultsSync(
   const learnerIds = targets.learners.map((t) => t.userId);
   const summary = await ctx.commit(async (tx) => {
     if (targets.roster) {
-      for (const e of targets.roster.entries) await upsertLearner(tx, mc.id, e);
+      await upsertLearners(tx, mc.id, targets.roster.entries);
       await deactivateMissingLearners(tx, mc.id, targets.roster.activeLmsIds);
     }
     const attempts = await writeAttempts(tx, mc.id, reads.attempts, deps.log);

@@ -14,6 +14,7 @@ import {
   replaceCompletions,
   upsertCompletions,
   upsertLearner,
+  upsertLearners,
   upsertLmsFeedback,
 } from '../../src/intake/facts-store.js';
 import type { FeedbackRecord } from '../../src/microcredentials/facts.js';
@@ -68,6 +69,27 @@ describe('learners', () => {
       path: 'regular',
       status: 'active',
     });
+  });
+
+  test('a roster of many learners is upserted in batches, keeping what each source said', async () => {
+    const mc = await newMc();
+    await upsertLearner(database.db, mc, { userId: 'u7', email: 'u7@launch.example.edu', locale: 'fr' });
+    await upsertLearner(database.db, mc, { userId: 'u8', lmsUserId: '8' });
+    await deactivateMissingLearners(database.db, mc, []);
+    const roster = Array.from({ length: 1200 }, (_, i) => ({
+      userId: `u${i}`,
+      lmsUserId: String(i),
+      name: `Learner ${i}`,
+      email: i === 7 ? null : `u${i}@lms.example.edu`,
+      sisPersonId: '',
+    }));
+    await upsertLearners(database.db, mc, [...roster, { userId: 'u3', name: 'Renamed' }]);
+    const rows = await listLearners(database.db, mc);
+    expect(rows).toHaveLength(1200);
+    const by = new Map(rows.map((r) => [r.userId, r]));
+    expect(by.get('u7')).toMatchObject({ email: 'u7@launch.example.edu', locale: 'fr', name: 'Learner 7' });
+    expect(by.get('u8')).toMatchObject({ status: 'active', lmsUserId: '8' });
+    expect(by.get('u3')).toMatchObject({ name: 'Renamed', lmsUserId: null, sisPersonId: null });
   });
 
   test('concurrent upserts of one learner give one row', async () => {
