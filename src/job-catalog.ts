@@ -4,11 +4,12 @@
  * adds one line here. The flow: LMS signal → results sync → standings → award → badge,
  * e-mail, gradebook → transcript exports.
  */
+import { intakeJobs } from './intake/jobs.js';
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
 import type { Services } from './services.js';
 import { decisionsJobs } from './standings/jobs.js';
 
 /** The catalog of the running service. */
 export function jobCatalog(s: Services): JobCatalog {
-  return mergeCatalogs(decisionsJobs(s));
+  return mergeCatalogs(intakeJobs(s), decisionsJobs(s));
 }

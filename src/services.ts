@@ -11,6 +11,7 @@ import { createSealer } from './crypto/seal.js';
 import { loadInstanceSecrets, type InstanceSecrets } from './crypto/secrets.js';
 import { openDatabase, type Database } from './db/client.js';
 import { DefinitionRepository } from './definitions/repository.js';
+import { recordLaunchedLearner } from './intake/launch-roster.js';
 import { jobCatalog } from './job-catalog.js';
 import { JobRuntime } from './jobs/runtime.js';
 import type { Logger } from './log.js';
@@ -81,6 +82,10 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
     encryptionKey,
     renderError: opts.renderError,
     onAccepted: async (ctx) => {
+      await recordLaunchedLearner(
+        { db: database.db, definitions: new DefinitionRepository(database.db), log: opts.log },
+        ctx,
+      );
       // Learn the origin the LMS frames Jalon from (Canvas serves pages from the
       // institution's domain, not from its issuer); only a new origin costs a write.
       if (!ctx.returnUrl) return;

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { PlatformError, type Platform, type PlatformRegistry } from '../platforms/registry.js';
 import type { ToolUrls } from '../web/tool-urls.js';
 import { CliRefusal, registerConnectorCommands, type ConnectorCommandContext } from './connector-commands.js';
+import { registerPushCommands } from './push-commands.js';
 
 /** What the commands act on. */
 export interface CommandContext extends ConnectorCommandContext {
@@ -162,6 +163,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<C
     .description('print the addresses to paste into the LMS')
     .action(() => out(urlLines(ctx.urls)));
   registerConnectorCommands(program, ctx, out);
+  registerPushCommands(program, ctx, out);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -36,6 +36,19 @@ export interface LmsActivity {
   url?: string;
 }
 
+/** A learner of a course as the LMS roster lists them. */
+export interface RosterEntry {
+  /** The id the LMS's web services/REST know them by (Moodle user id, Canvas REST id). */
+  lmsUserId: string;
+  /** The LTI `sub` when the roster gives it (Moodle: the user id); absent on Canvas REST. */
+  ltiUserId?: string;
+  name?: string;
+  email?: string;
+  /** SIS id (Moodle `idnumber`, Canvas `sis_user_id`). */
+  sisPersonId?: string;
+  locale?: string;
+}
+
 /** One line of a "test connection" report. */
 export interface ConnectionCheck {
   /** What was checked: a web-service function, a capability, an API endpoint. */

@@ -1,17 +1,17 @@
 /**
  * Reads every fact the policy decides from, for one micro-credential (optionally a few
- * learners), and maps rows to the policy's records. A small loader of the decisions
- * module's own; the intake module's `facts-store.ts` offers the same reads.
+ * learners), and maps rows to the policy's records. Feedback and completions come through
+ * the intake module's store, which writes them.
  */
 import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
-import { attempts, completions, feedback, learners, overrides } from '../db/schema/index.js';
+import { attempts, learners, overrides } from '../db/schema/index.js';
+import { listCompletions, listFeedback, type LearnerRow } from '../intake/facts-store.js';
 import type { AttemptRecord } from '../microcredentials/attempts.js';
 import type { CompletionRecord, FeedbackRecord, Override } from '../microcredentials/facts.js';
 
-/** A learner row. */
-export type LearnerRow = typeof learners.$inferSelect;
+export type { LearnerRow };
 
 /** The facts of a micro-credential, as the policy reads them. */
 export interface Facts {
@@ -35,14 +35,8 @@ export async function loadFacts(db: Db, microcredentialId: string, only?: readon
       .from(attempts)
       .where(and(eq(attempts.microcredentialId, microcredentialId), restrict(attempts.learner)))
       .orderBy(attempts.submittedAt, attempts.id),
-    db
-      .select()
-      .from(feedback)
-      .where(and(eq(feedback.microcredentialId, microcredentialId), restrict(feedback.learner))),
-    db
-      .select()
-      .from(completions)
-      .where(and(eq(completions.microcredentialId, microcredentialId), restrict(completions.learner))),
+    listFeedback(db, microcredentialId, only ? [...only] : undefined),
+    listCompletions(db, microcredentialId, only ? [...only] : undefined),
     db
       .select()
       .from(overrides)
@@ -70,19 +64,8 @@ export async function loadFacts(db: Db, microcredentialId: string, only?: readon
       source: r.source,
       sourceId: r.sourceId,
     })),
-    feedback: f.map((r): FeedbackRecord => ({
-      learner: r.learner,
-      assessment: { source: r.assessmentSource, lmsId: r.assessmentLmsId } as FeedbackRecord['assessment'],
-      ...(r.attemptNumber !== null && { attemptNumber: r.attemptNumber }),
-      givenAt: r.givenAt.toISOString(),
-      origin: r.origin,
-      sourceId: r.sourceId,
-    })),
-    completions: c.map((r): CompletionRecord => ({
-      learner: r.learner,
-      scope: r.scopeKind === 'course' ? { kind: 'course' } : { kind: 'activity', lmsId: r.scopeLmsId },
-      completedAt: iso(r.completedAt),
-    })),
+    feedback: f,
+    completions: c,
     overrides: o.map((r) => ({ ...(r.data as Override), id: r.id, learner: r.learner })),
     learners: l,
   };

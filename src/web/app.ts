@@ -20,6 +20,7 @@ import { HttpError } from './errors.js';
 import { csvImportRouter } from './csv-import-pages.js';
 import { launchPagesRouter } from './launch-pages.js';
 import { oauthRouter } from './oauth-routes.js';
+import { pushRouter } from './push-routes.js';
 import { registrationRouter } from './registration-route.js';
 import { securityHeaders } from './security.js';
 import { standingsRouter } from './standings-pages.js';
@@ -105,6 +106,7 @@ export function createApp(s: Services): express.Express {
   s.engine.useLaunchRoutes(adminPagesRouter(s.engine, s.registry, base, s.urls));
   s.engine.useLaunchRoutes(connectorAdminRouter({ ...s, db: s.database.db, base }));
   app.use('/lti', s.engine.app);
+  app.use('/push', pushRouter({ ...s, db: s.database.db }));
 
   app.use((req, res) => {
     renderError(req, res, new HttpError(404, 'error.notFound', 'NOT_FOUND'), undefined);

@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { auditLog, awards, courseInstructors, feedback, learners, overrides } from '../db/schema/index.js';
+import { auditLog, awards, feedback, learners, overrides } from '../db/schema/index.js';
+import { recordInstructor, recordLearnerLaunch } from '../intake/launch-roster.js';
 import type { DefinitionRepository, StoredVersion } from '../definitions/repository.js';
 import { rememberEndpoint } from '../gradebook/write.js';
 import { pickLang, translator, type Lang, type Translate } from '../i18n/index.js';
@@ -291,24 +292,7 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
         // What a background job needs later and only a launch tells: the AGS service, the staff.
         const ags = engine.agsEndpoint(res);
         if (ags) await rememberEndpoint(db, mc.id, launch.platformId, ags);
-        await db
-          .insert(courseInstructors)
-          .values({
-            microcredentialId: mc.id,
-            userId: launch.userId,
-            name: launch.name ?? null,
-            email: launch.email ?? null,
-            locale: launch.lang,
-          })
-          .onConflictDoUpdate({
-            target: [courseInstructors.microcredentialId, courseInstructors.userId],
-            set: {
-              name: launch.name ?? null,
-              email: launch.email ?? null,
-              locale: launch.lang,
-              seenAt: new Date(),
-            },
-          });
+        await recordInstructor(db, mc.id, launch);
       }
       await show(req, res);
     } catch (err) {
@@ -557,33 +541,6 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
  * so that e-mails reach them; never touches the path the instructor set. The intake
  * module's roster sync writes the same rows.
  */
-async function rememberLearner(db: Db, mcId: string, launch: LaunchContext): Promise<void> {
-  const sis = launch.lis?.person_sourcedid;
-  const values = {
-    name: launch.name ?? null,
-    email: launch.email ?? null,
-    locale: launch.lang,
-    ...(typeof sis === 'string' && sis !== '' && { sisPersonId: sis }),
-  };
-  const [row] = await db
-    .select()
-    .from(learners)
-    .where(and(eq(learners.microcredentialId, mcId), eq(learners.userId, launch.userId)));
-  if (row && row.name === values.name && row.email === values.email && row.locale === values.locale) return;
-  await db
-    .insert(learners)
-    .values({ microcredentialId: mcId, userId: launch.userId, ...values })
-    .onConflictDoUpdate({
-      target: [learners.microcredentialId, learners.userId],
-      set: {
-        ...(values.name !== null && { name: values.name }),
-        ...(values.email !== null && { email: values.email }),
-        locale: values.locale,
-        ...(values.sisPersonId && { sisPersonId: values.sisPersonId }),
-        updatedAt: new Date(),
-      },
-    });
-}
 
 /**
  * Middleware for the learner page: loads the launching learner's own standing (live, from
@@ -603,7 +560,7 @@ export function learnerStandingHook(deps: StandingsPagesDeps) {
       if (ags) await rememberEndpoint(deps.db, mc.id, launch.platformId, ags);
       const stored = await deps.repository.latest(mc.id);
       if (!stored || launch.isInstructor) return next();
-      await rememberLearner(deps.db, mc.id, launch);
+      await recordLearnerLaunch(deps.db, mc.id, launch);
       const facts = await loadFacts(deps.db, mc.id, [launch.userId]);
       const me = facts.learners[0];
       const standing = evaluateStanding({

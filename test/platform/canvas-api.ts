@@ -226,6 +226,27 @@ export class CanvasLms {
       { course: false },
     );
 
+    // Course users (`CoursesController#users`): `enrollment_type[]=student` narrows to
+    // learners; `include[]=email`; teachers see everyone, students only need to be members.
+    this.get(router, '/api/v1/courses/:course_id/users', ({ req, res, user, course }) => {
+      const types = queryAll(req, 'enrollment_type');
+      const roleOf: Record<string, string> = { learner: 'student', instructor: 'teacher', ta: 'ta' };
+      const members = this.state.directory
+        .activeMembers(course.handle)
+        .filter((m) => types.length === 0 || types.includes(roleOf[m.enrolment.role] ?? 'designer'));
+      if (!this.canGrade(course, user) && types.includes('student') && !user.admin)
+        return sendError(res, 'unauthorized');
+      const withEmail = include(req).has('email');
+      res.json(
+        paginate(req, res, base, members).map(({ user: u }) => ({
+          ...userJson(u),
+          sis_user_id: u.sourcedId || null,
+          login_id: u.username,
+          ...(withEmail ? { email: u.email } : {}),
+        })),
+      );
+    });
+
     this.get(router, '/api/v1/courses/:course_id/assignments', ({ req, res, user, course }) => {
       const visible = this.data
         .assignmentsIn(course.handle)

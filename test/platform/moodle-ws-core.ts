@@ -340,6 +340,38 @@ const getCourseCompletion: WsFunction = (ctx, params) => {
   };
 };
 
+/**
+ * `core_enrol_get_enrolled_users(courseid, options[])`: the course's participants
+ * (`moodle/course:viewparticipants`), with `onlyactive` honoured and each person's course
+ * roles (`student`, `editingteacher`, `teacher`…) as Moodle's short names.
+ */
+const ROLE_SHORTNAMES: Record<string, { roleid: number; name: string; shortname: string }> = {
+  learner: { roleid: 5, name: '', shortname: 'student' },
+  instructor: { roleid: 3, name: '', shortname: 'editingteacher' },
+  ta: { roleid: 4, name: '', shortname: 'teacher' },
+  'content-developer': { roleid: 2, name: '', shortname: 'coursecreator' },
+};
+const getEnrolledUsers: WsFunction = (ctx, params) => {
+  const course = ctx.course(params.int('courseid'));
+  ctx.requireAccess(course);
+  ctx.require('moodle/course:viewparticipants');
+  return ctx.site.directory
+    .activeMembers(course.handle)
+    .map(({ user, enrolment }) => ({
+      id: Number(user.restId),
+      username: user.username,
+      firstname: user.givenName,
+      lastname: user.familyName,
+      fullname: `${user.givenName} ${user.familyName}`,
+      email: user.email,
+      idnumber: user.sourcedId,
+      lang: user.locale.replace('-', '_').toLowerCase(),
+      roles: [{ ...(ROLE_SHORTNAMES[enrolment.role] ?? ROLE_SHORTNAMES.learner!), sortorder: 0 }],
+      enrolledcourses: [{ id: Number(course.restId), fullname: course.title, shortname: course.label }],
+    }))
+    .sort((a, b) => a.id - b.id);
+};
+
 /** The core functions by name. */
 export const CORE_FUNCTIONS: Record<string, WsFunction> = {
   core_webservice_get_site_info: getSiteInfo,
@@ -347,4 +379,5 @@ export const CORE_FUNCTIONS: Record<string, WsFunction> = {
   gradereport_user_get_grade_items: getGradeItems,
   core_completion_get_activities_completion_status: getActivitiesCompletion,
   core_completion_get_course_completion_status: getCourseCompletion,
+  core_enrol_get_enrolled_users: getEnrolledUsers,
 };

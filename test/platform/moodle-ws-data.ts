@@ -148,6 +148,7 @@ export const ALL_WS_FUNCTIONS = [
   'gradereport_user_get_grade_items',
   'core_completion_get_activities_completion_status',
   'core_completion_get_course_completion_status',
+  'core_enrol_get_enrolled_users',
 ] as const;
 
 /** Capability → the words Moodle shows for it (`get_capability_string`). */
@@ -164,6 +165,7 @@ export const CAPABILITY_NAMES: Record<string, string> = {
   'mod/assign:submit': 'Submit assignment',
   'report/progress:view': 'View activity completion reports',
   'report/completion:view': 'View course completion report',
+  'moodle/course:viewparticipants': 'View participants',
 };
 
 /** The capabilities a default token's role holds at system level. */

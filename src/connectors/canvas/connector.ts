@@ -14,6 +14,7 @@ import {
   type CourseKey,
   type LmsActivity,
   type LmsConnector,
+  type RosterEntry,
 } from '../types.js';
 import { CanvasClient, type RetryPolicy } from './client.js';
 import {
@@ -310,6 +311,39 @@ export class CanvasConnector implements LmsConnector {
       results.feedback.push(...feedbackFromSubmission(json, { learner, assessment: activity }));
     }
     return results;
+  }
+
+  /**
+   * The course's students (`GET courses/:c/users?enrollment_type[]=student`, every page).
+   * Canvas REST does not give the LTI `sub`: entries carry the REST id only, matched to
+   * learners Jalon knows from their launches (custom `canvas_user_id`).
+   */
+  async readRoster(course: CourseKey): Promise<RosterEntry[]> {
+    const c = `api/v1/courses/${courseSegment(course)}`;
+    const users = await this.client.getAll(`${c}/users`, {
+      'enrollment_type[]': 'student',
+      'include[]': 'email',
+      per_page: this.perPage,
+    });
+    const out: RosterEntry[] = [];
+    for (const u of users) {
+      const o = obj(u);
+      const id = idOf(o?.id);
+      if (!o || !id) continue;
+      const text = (x: unknown) => (typeof x === 'string' && x !== '' ? x : undefined);
+      const name = text(o.name);
+      const email = text(o.email);
+      const sis = text(o.sis_user_id);
+      const locale = text(o.locale);
+      out.push({
+        lmsUserId: id,
+        ...(name ? { name } : {}),
+        ...(email ? { email } : {}),
+        ...(sis ? { sisPersonId: sis } : {}),
+        ...(locale ? { locale } : {}),
+      });
+    }
+    return out;
   }
 
   /** Course completion (module requirements all met) and the module items the learner completed. */

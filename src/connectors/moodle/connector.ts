@@ -13,6 +13,7 @@ import {
   type CourseKey,
   type LmsActivity,
   type LmsConnector,
+  type RosterEntry,
 } from '../types.js';
 import { assignAttemptRecords, isoFromSeconds, quizAttemptRecords } from './attempts.js';
 import { MoodleClient, type MoodleClientOptions } from './client.js';
@@ -24,6 +25,7 @@ import {
   activitiesCompletionSchema,
   bestGradeSchema,
   courseCompletionSchema,
+  enrolledUsersSchema,
   parseAnswer,
   quizAttemptsSchema,
   submissionStatusSchema,
@@ -243,6 +245,31 @@ export class MoodleConnector implements LmsConnector {
       attempts: parseAnswer(quizAttemptsSchema, await this.client.call(fn, params), fn).attempts,
       legacy: true,
     };
+  }
+
+  /**
+   * The course's students (`core_enrol_get_enrolled_users`, active enrolments only, role
+   * `student`): on Moodle the user id is also the LTI `sub`. Needs
+   * `moodle/course:viewparticipants`; callers treat a refusal as "roster unavailable".
+   */
+  async readRoster(course: CourseKey): Promise<RosterEntry[]> {
+    const fn = 'core_enrol_get_enrolled_users';
+    const courseid = moodleCourseId(course);
+    const users = parseAnswer(
+      enrolledUsersSchema,
+      await this.client.call(fn, { courseid, options: [{ name: 'onlyactive', value: 1 }] }),
+      fn,
+    );
+    return users
+      .filter((u) => (u.roles ?? []).some((r) => r.shortname === 'student'))
+      .map((u) => ({
+        lmsUserId: String(u.id),
+        ltiUserId: String(u.id),
+        ...(u.fullname ? { name: u.fullname } : {}),
+        ...(u.email ? { email: u.email } : {}),
+        ...(u.idnumber ? { sisPersonId: u.idnumber } : {}),
+        ...(u.lang ? { locale: u.lang } : {}),
+      }));
   }
 
   /** A learner's activity and course completion. */

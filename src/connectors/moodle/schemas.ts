@@ -201,3 +201,15 @@ export function parseAnswer<T extends z.ZodType>(schema: T, value: unknown, wsfu
     detail: issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid',
   });
 }
+
+/** `core_enrol_get_enrolled_users`: the course's participants with their course roles. */
+export const enrolledUsersSchema = z.array(
+  z.object({
+    id,
+    fullname: z.string().optional(),
+    email: z.string().optional(),
+    idnumber: z.string().optional(),
+    lang: z.string().optional(),
+    roles: z.array(z.object({ shortname: z.string() })).optional(),
+  }),
+);

@@ -39,7 +39,11 @@ export const gradebookScores = pgTable(
   (t) => [primaryKey({ columns: [t.microcredentialId, t.learner] })],
 );
 
-/** Instructors seen launching the course console (for reminders of feedback owed). */
+/**
+ * Instructors seen launching in a micro-credential's course, latest first: reminders of
+ * feedback owed go to them, and on Canvas the results sync reads as one of them who has
+ * authorised Jalon (their course, their rights).
+ */
 export const courseInstructors = pgTable(
   'course_instructors',
   {

@@ -7,4 +7,5 @@ export * from './jobs.js';
 export * from './attempts.js';
 export * from './facts.js';
 export * from './transcripts.js';
+export * from './intake.js';
 export * from './decisions.js';

@@ -1,0 +1,386 @@
+/**
+ * The `results.sync` job: reads, through the course's connector, the attempts, feedback and
+ * completions of a micro-credential's summative items for some learners (a push) or the
+ * whole roster (the reconcile), writes them idempotently, and asks for the learners'
+ * standings to be evaluated. Pull is the truth: a push only says whom to read.
+ *
+ * All reads happen first, outside any transaction (they are slow HTTP calls); the writes and
+ * the `standings.evaluate` enqueue then commit in one transaction with the job's "done", so a
+ * crash leaves either everything or nothing, and the retry reads again.
+ */
+import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordAttempts } from '../attempts/store.js';
+import { ConnectorError, type RosterEntry } from '../connectors/types.js';
+import type { CanvasLearnerRef } from '../connectors/canvas/index.js';
+import type { Db } from '../db/client.js';
+import { platforms } from '../db/schema/index.js';
+import type { DefinitionRepository, Microcredential } from '../definitions/repository.js';
+import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/types.js';
+import type { Logger } from '../log.js';
+import type { AttemptRecord } from '../microcredentials/attempts.js';
+import type { AssessmentKey, MicroCredentialDefinition } from '../microcredentials/definition.js';
+import type { CompletionRecord, FeedbackRecord } from '../microcredentials/facts.js';
+import type { ConnectorFactory } from '../connectors/factory.js';
+import { enqueueCoalesced } from './coalesce.js';
+import { connectorForCourse, type CourseConnector } from './course-connector.js';
+import {
+  deactivateMissingLearners,
+  listLearners,
+  replaceCompletions,
+  upsertLearners,
+  upsertLmsFeedback,
+  type LearnerInput,
+  type LearnerRow,
+} from './facts-store.js';
+import { recordSyncOk, recordSyncProblem, type IntakeProblem } from './status.js';
+
+/** Job kinds this module runs or asks for. */
+export const RESULTS_SYNC = 'results.sync';
+/** Evaluated by the decisions module; payload {@link StandingsEvaluatePayload}. */
+export const STANDINGS_EVALUATE = 'standings.evaluate';
+
+/** `results.sync` payload: without `learners`, the whole roster. */
+export const ResultsSyncPayloadSchema = z.object({
+  microcredentialId: z.string().min(1).max(200),
+  learners: z.array(z.string().min(1).max(200)).max(10_000).optional(),
+});
+/** `results.sync` payload. */
+export type ResultsSyncPayload = z.infer<typeof ResultsSyncPayloadSchema>;
+
+/** What `standings.evaluate` receives: always the explicit list of learners read. */
+export interface StandingsEvaluatePayload {
+  microcredentialId: string;
+  learners: string[];
+}
+
+/** The dedupe key of a sync: one queued sync per learner, or per course for the roster. */
+export function syncDedupeKey(microcredentialId: string, learner?: string): string {
+  return learner ? `results:${microcredentialId}:${learner}` : `results:${microcredentialId}`;
+}
+
+/** The dedupe key of the standings evaluation the sync asks for. */
+export function standingsDedupeKey(microcredentialId: string, learner?: string): string {
+  return learner ? `standings:${microcredentialId}:${learner}` : `standings:${microcredentialId}`;
+}
+
+/** One learner's id, or a digest standing for a group of them (keys stay short). */
+export function learnerGroupKey(learnerIds: readonly string[]): string {
+  if (learnerIds.length === 1) return learnerIds[0]!;
+  return `group-${createHash('sha256')
+    .update([...learnerIds].sort().join('\n'))
+    .digest('base64url')
+    .slice(0, 22)}`;
+}
+
+/** What the sync needs. */
+export interface SyncDeps {
+  db: Db;
+  definitions: DefinitionRepository;
+  connectors: ConnectorFactory;
+  log: Logger;
+}
+
+/** What one sync read and wrote (for the log and the tests). */
+export interface SyncSummary {
+  learners: number;
+  attempts: number;
+  feedback: number;
+  completions: number;
+  rosterRead: boolean;
+}
+
+/** Summative items the course's connector can read (Jalon's own column is not an LMS read). */
+function readableItems(def: MicroCredentialDefinition, kind: CourseConnector['kind']): AssessmentKey[] {
+  const prefix = kind === 'moodle' ? 'moodle-' : 'canvas-';
+  const seen = new Set<string>();
+  const out: AssessmentKey[] = [];
+  for (const item of def.assessment.summative) {
+    const key = `${item.ref.source}|${item.ref.lmsId}`;
+    if (!item.ref.source.startsWith(prefix) || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ source: item.ref.source, lmsId: item.ref.lmsId });
+  }
+  return out;
+}
+
+/** Whether the definition asks for completion at all (else completion is not read). */
+function needsCompletion(def: MicroCredentialDefinition): boolean {
+  const c = def.assessment.completion;
+  return !!c && (c.course || c.activities.length > 0);
+}
+
+/** A connector failure as the problem to record. */
+function problemOfError(err: ConnectorError): IntakeProblem {
+  const key = err.messageKey.includes(':') ? err.messageKey : `connectors:${err.messageKey}`;
+  return { code: err.code, messageKey: key, params: err.params };
+}
+
+/** Connector failures a retry can cure (throttling, outages); the rest need a person. */
+const TRANSIENT = new Set(['RATE_LIMITED', 'UNAVAILABLE']);
+
+/** The learners to read and how the roster changed, before anything is written. */
+interface Targets {
+  learners: LearnerInput[];
+  roster?: { entries: LearnerInput[]; activeLmsIds: string[] };
+}
+
+async function readRoster(
+  cc: CourseConnector,
+  known: LearnerRow[],
+  log: Logger,
+  mcId: string,
+): Promise<Targets['roster']> {
+  let entries: RosterEntry[];
+  try {
+    entries = await cc.connector.readRoster(cc.course);
+  } catch (err) {
+    // A token without the roster capability still reads results for the learners Jalon
+    // knows from their launches: worth doing, and worth saying.
+    if (err instanceof ConnectorError && (err.code === 'PERMISSION' || err.code === 'NOT_FOUND')) {
+      log.warn(
+        { microcredentialId: mcId, code: err.code, reason: err.messageKey },
+        'LMS roster unavailable; reading the learners known from launches',
+      );
+      return undefined;
+    }
+    throw err;
+  }
+  const byLms = new Map(known.filter((k) => k.lmsUserId).map((k) => [k.lmsUserId!, k]));
+  const out: LearnerInput[] = [];
+  for (const e of entries) {
+    // Moodle gives the LTI `sub`; Canvas REST does not, so only known learners are matched.
+    const userId = e.ltiUserId ?? byLms.get(e.lmsUserId)?.userId;
+    if (!userId) continue;
+    out.push({
+      userId,
+      lmsUserId: e.lmsUserId,
+      name: e.name ?? null,
+      email: e.email ?? null,
+      sisPersonId: e.sisPersonId ?? null,
+      ...(e.locale ? { locale: e.locale.toLowerCase().startsWith('fr') ? 'fr' : 'en' } : {}),
+    });
+  }
+  return { entries: out, activeLmsIds: entries.map((e) => e.lmsUserId) };
+}
+
+async function targetsOf(
+  cc: CourseConnector,
+  mc: Microcredential,
+  payload: ResultsSyncPayload,
+  deps: SyncDeps,
+): Promise<Targets> {
+  const known = await listLearners(deps.db, mc.id);
+  const byId = new Map(known.map((k) => [k.userId, k]));
+  if (payload.learners) {
+    return {
+      learners: [...new Set(payload.learners)].map((userId) => {
+        const row = byId.get(userId);
+        return { userId, lmsUserId: row?.lmsUserId ?? (cc.kind === 'moodle' ? userId : null) };
+      }),
+    };
+  }
+  const roster = await readRoster(cc, known, deps.log, mc.id);
+  const merged = new Map<string, LearnerInput>();
+  if (roster) {
+    const active = new Set(roster.activeLmsIds);
+    // Launched learners the LMS no longer lists are left out of the read (they become inactive).
+    for (const k of known)
+      if (!k.lmsUserId || active.has(k.lmsUserId))
+        merged.set(k.userId, { userId: k.userId, lmsUserId: k.lmsUserId });
+    for (const e of roster.entries) merged.set(e.userId, e);
+  } else {
+    for (const k of known)
+      if (k.status === 'active') merged.set(k.userId, { userId: k.userId, lmsUserId: k.lmsUserId });
+  }
+  return { learners: [...merged.values()], ...(roster ? { roster } : {}) };
+}
+
+/** Everything read from the LMS for the targets. */
+interface Reads {
+  attempts: AttemptRecord[];
+  feedback: FeedbackRecord[];
+  completions: Map<string, CompletionRecord[]>;
+}
+
+async function readResults(
+  cc: CourseConnector,
+  def: MicroCredentialDefinition,
+  targets: LearnerInput[],
+  log: Logger,
+  mcId: string,
+): Promise<Reads> {
+  const reads: Reads = { attempts: [], feedback: [], completions: new Map() };
+  if (targets.length === 0) return reads;
+  for (const item of readableItems(def, cc.kind)) {
+    if (cc.kind === 'moodle') {
+      // Moodle's user id is the LTI `sub`; mapped back anyway, so records carry Jalon's id.
+      const toJalon = new Map(targets.map((t) => [t.lmsUserId ?? t.userId, t.userId]));
+      const ids = [...toJalon.keys()].filter((id) => /^\d+$/.test(id));
+      const r = await cc.connector.readAttempts(cc.course, item, ids);
+      for (const a of r.attempts) a.learner = toJalon.get(a.learner) ?? a.learner;
+      for (const f of r.feedback) f.learner = toJalon.get(f.learner) ?? f.learner;
+      for (const u of r.unreadable)
+        log.warn(
+          { microcredentialId: mcId, user: u.userId, reason: u.error.messageKey },
+          'learner unreadable in Moodle',
+        );
+      reads.attempts.push(...r.attempts);
+      reads.feedback.push(...r.feedback);
+    } else {
+      const refs: CanvasLearnerRef[] = targets.map((t) => ({
+        learner: t.userId,
+        ...(t.lmsUserId ? { canvasUserId: t.lmsUserId } : {}),
+        ltiSub: t.userId,
+      }));
+      const r = await cc.connector.readAttempts(cc.course, item, refs);
+      reads.attempts.push(...r.attempts);
+      reads.feedback.push(...r.feedback);
+    }
+  }
+  if (needsCompletion(def)) {
+    for (const t of targets) {
+      try {
+        if (cc.kind === 'moodle') {
+          const id = t.lmsUserId ?? t.userId;
+          if (!/^\d+$/.test(id)) continue;
+          const c = await cc.connector.readCompletion(cc.course, id);
+          reads.completions.set(
+            t.userId,
+            c.records.map((r) => ({ ...r, learner: t.userId })),
+          );
+        } else {
+          const c = await cc.connector.readCompletion(cc.course, {
+            learner: t.userId,
+            ...(t.lmsUserId ? { canvasUserId: t.lmsUserId } : {}),
+            ltiSub: t.userId,
+          });
+          reads.completions.set(t.userId, c);
+        }
+      } catch (err) {
+        // One learner the LMS no longer knows must not stop the course: keep what is stored.
+        if (!(err instanceof ConnectorError && err.code === 'NOT_FOUND')) throw err;
+        log.warn({ microcredentialId: mcId, reason: err.messageKey }, 'completion unreadable for a learner');
+      }
+    }
+  }
+  return reads;
+}
+
+/** Records the attempts, leaving out (and logging) any the store refuses. */
+async function writeAttempts(tx: Db, mcId: string, attempts: AttemptRecord[], log: Logger): Promise<number> {
+  if (attempts.length === 0) return 0;
+  const r = await recordAttempts(tx, mcId, attempts);
+  if (r.ok) return r.inserted + r.updated;
+  const bad = new Set(r.refused.map((x) => x.index));
+  for (const x of r.refused)
+    log.warn(
+      { microcredentialId: mcId, reason: x.reason, sourceId: attempts[x.index]?.sourceId },
+      'attempt refused',
+    );
+  const rest = attempts.filter((_a, i) => !bad.has(i));
+  const again = rest.length
+    ? await recordAttempts(tx, mcId, rest)
+    : { ok: true as const, inserted: 0, updated: 0 };
+  return again.ok ? again.inserted + again.updated : 0;
+}
+
+/**
+ * Runs one `results.sync`. Connector problems are recorded on the micro-credential's intake
+ * status; those a person must fix end the job ({@link PermanentJobError}), throttling and
+ * outages are rethrown so the queue retries with back-off.
+ */
+export async function runResultsSync(
+  deps: SyncDeps,
+  job: ClaimedJob<unknown>,
+  ctx: JobContext,
+): Promise<SyncSummary | undefined> {
+  const parsed = ResultsSyncPayloadSchema.safeParse(job.payload);
+  if (!parsed.success)
+    throw new PermanentJobError(`results.sync payload invalid: ${parsed.error.issues[0]?.message}`);
+  const payload = parsed.data;
+  const mc = await deps.definitions.get(payload.microcredentialId);
+  if (!mc) {
+    deps.log.info(
+      { microcredentialId: payload.microcredentialId },
+      'results.sync for a removed micro-credential',
+    );
+    return undefined;
+  }
+  // A disabled platform is not read: its administrator turned Jalon off there.
+  const [platform] = await deps.db
+    .select({ status: platforms.status })
+    .from(platforms)
+    .where(eq(platforms.id, mc.platformId));
+  if (platform?.status !== 'active') {
+    deps.log.info(
+      { microcredentialId: mc.id, platformId: mc.platformId },
+      'results.sync skipped: platform not active',
+    );
+    return undefined;
+  }
+  const version = await deps.definitions.latest(mc.id);
+  if (!version) return undefined; // nothing to follow until the instructor defines it
+  const def = version.definition;
+
+  const resolved = await connectorForCourse(deps, mc);
+  if ('problem' in resolved) {
+    await recordSyncProblem(deps.db, mc.id, resolved.problem);
+    deps.log.warn(
+      { microcredentialId: mc.id, platformId: mc.platformId, reason: resolved.problem.messageKey },
+      'results.sync cannot read the course',
+    );
+    throw new PermanentJobError(`no usable connector: ${resolved.problem.messageKey}`);
+  }
+
+  let targets: Targets;
+  let reads: Reads;
+  try {
+    targets = await targetsOf(resolved, mc, payload, deps);
+    reads = await readResults(resolved, def, targets.learners, deps.log, mc.id);
+  } catch (err) {
+    if (!(err instanceof ConnectorError)) throw err;
+    const problem = problemOfError(err);
+    await recordSyncProblem(deps.db, mc.id, problem);
+    deps.log.warn(
+      { microcredentialId: mc.id, platformId: mc.platformId, code: err.code, reason: problem.messageKey },
+      'results.sync read failed',
+    );
+    if (TRANSIENT.has(err.code)) throw err;
+    throw new PermanentJobError(`connector refused: ${err.code} ${err.messageKey}`);
+  }
+
+  const learnerIds = targets.learners.map((t) => t.userId);
+  const summary = await ctx.commit(async (tx) => {
+    if (targets.roster) {
+      await upsertLearners(tx, mc.id, targets.roster.entries);
+      await deactivateMissingLearners(tx, mc.id, targets.roster.activeLmsIds);
+    }
+    const attempts = await writeAttempts(tx, mc.id, reads.attempts, deps.log);
+    const feedback = await upsertLmsFeedback(tx, mc.id, reads.feedback);
+    let completions = 0;
+    for (const [learner, records] of reads.completions) {
+      await replaceCompletions(tx, mc.id, learner, records);
+      completions += records.length;
+    }
+    await recordSyncOk(tx, mc.id);
+    if (learnerIds.length > 0) {
+      const evaluate: StandingsEvaluatePayload = { microcredentialId: mc.id, learners: learnerIds };
+      await enqueueCoalesced(tx, {
+        kind: STANDINGS_EVALUATE,
+        payload: evaluate,
+        dedupeKey: standingsDedupeKey(mc.id, payload.learners ? learnerGroupKey(learnerIds) : undefined),
+      });
+    }
+    return {
+      learners: learnerIds.length,
+      attempts,
+      feedback,
+      completions,
+      rosterRead: targets.roster !== undefined,
+    };
+  });
+  deps.log.info({ microcredentialId: mc.id, ...summary }, 'results synced');
+  return summary;
+}
