@@ -29,7 +29,11 @@ export const badgeIssuerKeys = pgTable(
     /** Set when a newer key replaced it; it stays in the DID document. */
     retiredAt: timestamp('retired_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('badge_issuer_keys_current_uq').on(t.platformId).where(sql`retired_at is null`)],
+  (t) => [
+    uniqueIndex('badge_issuer_keys_current_uq')
+      .on(t.platformId)
+      .where(sql`retired_at is null`),
+  ],
 );
 
 /** Revocation lists: one list of 131,072 entries per issuer and sequence number. */
