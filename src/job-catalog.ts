@@ -4,10 +4,11 @@
  * adds one line here. The flow: LMS signal → results sync → standings → award → badge,
  * e-mail, gradebook → transcript exports.
  */
+import { badgeJobs } from './badges/jobs.js';
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
 import type { Services } from './services.js';
 
 /** The catalog of the running service. */
-export function jobCatalog(_s: Services): JobCatalog {
-  return mergeCatalogs();
+export function jobCatalog(s: Services): JobCatalog {
+  return mergeCatalogs(badgeJobs(s));
 }
