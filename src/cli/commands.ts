@@ -5,10 +5,11 @@
 import { Command, CommanderError } from 'commander';
 import { PlatformError, type Platform, type PlatformRegistry } from '../platforms/registry.js';
 import type { ToolUrls } from '../web/tool-urls.js';
+import { registerBadgeCommands, type BadgeCommandContext } from './badge-commands.js';
 import { CliRefusal, registerConnectorCommands, type ConnectorCommandContext } from './connector-commands.js';
 
 /** What the commands act on. */
-export interface CommandContext extends ConnectorCommandContext {
+export interface CommandContext extends ConnectorCommandContext, BadgeCommandContext {
   registry: PlatformRegistry;
   urls: ToolUrls;
 }
@@ -162,6 +163,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<C
     .description('print the addresses to paste into the LMS')
     .action(() => out(urlLines(ctx.urls)));
   registerConnectorCommands(program, ctx, out);
+  registerBadgeCommands(program, ctx, out);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
