@@ -5,6 +5,7 @@
  * images); and `/verify`, which checks a pasted credential or an uploaded baked image.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
 import QRCode from 'qrcode';
 import { BakeError, bakePng, bakeSvg, unbake } from '../badges/bake.js';
@@ -23,6 +24,9 @@ import { renderPage, requestLang } from './views.js';
 export const VERIFY_MAX_FILE_BYTES = 2 * 1024 * 1024;
 /** Largest pasted credential `/verify` accepts. */
 export const VERIFY_MAX_TEXT_BYTES = 512 * 1024;
+
+/** `/verify` checks per client address per quarter of an hour (each costs a few milliseconds of CPU). */
+export const VERIFY_PER_IP_PER_15_MIN = 120;
 
 /** What the public routes need. */
 export interface BadgePublicDeps {
@@ -178,7 +182,23 @@ export function badgePublicRouter(deps: BadgePublicDeps): Router {
 
   r.get('/verify', (req, res) => showVerify(req, res, {}));
 
-  r.post('/verify', (req, res, next) => {
+  const limiter = rateLimit({
+    windowMs: 15 * 60_000,
+    limit: VERIFY_PER_IP_PER_15_MIN,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) => {
+      deps.log?.warn({ ip: req.ip, reason: 'VERIFY_RATE_LIMITED' }, 'verification refused');
+      showVerify(
+        req,
+        res,
+        { problem: translator(requestLang(req, res))('claim:verify.errors.rateLimited') },
+        429,
+      );
+    },
+  });
+
+  r.post('/verify', limiter, (req, res, next) => {
     upload(req, res, (err: unknown) => {
       verifyUpload(req, res, err).catch(next);
     });
@@ -283,15 +303,13 @@ export function badgePublicRouter(deps: BadgePublicDeps): Router {
       const badge = await loadBadge(req, res);
       if (!badge) return;
       res.set('Cache-Control', 'public, max-age=86400');
-      res
-        .type('image/png')
-        .send(
-          await QRCode.toBuffer(verificationUrl(deps.publicUrl, badge.id), {
-            type: 'png',
-            width: 240,
-            margin: 2,
-          }),
-        );
+      res.type('image/png').send(
+        await QRCode.toBuffer(verificationUrl(deps.publicUrl, badge.id), {
+          type: 'png',
+          width: 240,
+          margin: 2,
+        }),
+      );
     }),
   );
 

@@ -65,6 +65,7 @@ let badgeId = '';
 
 describe('claiming', () => {
   test('the claim page shows the learner their own award and asks for name and e-mail', async () => {
+    expect(ana.landing.body).toContain('id="claim-link"');
     const page = await ana.browser.request('GET', claimUrl(ana));
     expect(page.status).toBe(200);
     expect(page.body).toContain('id="claim-form"');
@@ -322,6 +323,7 @@ describe('public routes', () => {
 describe('revocation by the instructor', () => {
   test('only awards of the instructor’s course can be revoked, with a reason; then every check says revoked', async () => {
     const prof = await launch(moodle, 'prof', 'math', 'en');
+    expect(prof.landing.body).toContain('id="awards-link"');
     const url = `${jalon.url}/lti/awards?ltik=${encodeURIComponent(prof.ltik)}&lang=en`;
     const list = await prof.browser.request('GET', url);
     expect(list.status).toBe(200);
