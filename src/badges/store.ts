@@ -8,6 +8,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditLog, badgeIssuerKeys, badgeStatusLists, issuedBadges } from '../db/schema/index.js';
 import type { Sealer } from '../crypto/seal.js';
+import { didKeyDocument } from './did-key.js';
 import { buildDidDocument, didWeb, type DidDocument } from './did-web.js';
 import { createDocumentLoader, type OfflineDocumentLoader } from './document-loader.js';
 import { exportIssuerKey, generateIssuerKey, importIssuerKey, type IssuerKey } from './keys.js';
@@ -232,6 +233,7 @@ export function badgeLoader(db: Db, publicUrl: string): OfflineDocumentLoader {
         const platformId = platformOfDid(publicUrl, url);
         return platformId ? issuerDidDocument(db, publicUrl, platformId) : undefined;
       }
+      if (url.startsWith('did:key:') && !url.includes('#')) return didKeyDocument(url);
       if (url.startsWith(listPrefix)) {
         const id = url.slice(listPrefix.length);
         return /^[A-Za-z0-9._-]+$/.test(id) ? statusListCredential(db, id) : undefined;

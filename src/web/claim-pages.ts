@@ -28,6 +28,8 @@ export interface ClaimPagesDeps extends BadgeStoreDeps {
   base: string;
   /** Called after a badge was issued for the first time (e.g. to queue its e-mail). */
   onIssued?: (badge: IssuedBadge) => Promise<void>;
+  /** The wallet deep link of a badge (VC-API exchange), when wallets are offered. */
+  walletLink?: (badgeId: string) => string;
   log?: Logger;
 }
 
@@ -82,6 +84,7 @@ export function claimPagesRouter(deps: ClaimPagesDeps): Router {
       json: `${url}/credential.json?${edition}`,
       png: `${url}/badge.png?${edition}`,
       svg: `${url}/badge.svg?${edition}`,
+      ...(deps.walletLink && { wallet: deps.walletLink(badge.id) }),
     };
   };
 

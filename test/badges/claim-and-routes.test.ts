@@ -13,6 +13,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { unbakePng, unbakeSvg } from '../../src/badges/bake.js';
+import { generateDidKey } from '../../src/badges/did-key.js';
+import { signDidAuthPresentation } from '../../src/badges/signing.js';
+import { badgeLoader } from '../../src/badges/store.js';
 import { OB_SCHEMA_URL } from '../../src/badges/credential.js';
 import { validateOpenBadgeCredential } from '../../src/badges/schema.js';
 import { issuedBadges, jobs } from '../../src/db/schema/index.js';
@@ -29,6 +32,8 @@ let anaAward: string;
 let benAward: string;
 let histAward: string;
 let platformId: string;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
 
 const db = () => jalon.running.services.database.db;
 
@@ -320,6 +325,86 @@ describe('public routes', () => {
   });
 });
 
+describe('wallet delivery (VC-API exchange with DID authentication)', () => {
+  let exchange = '';
+  const post = async (body: unknown, url = exchange) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, Loose> };
+  };
+
+  test('the claim page links to the wallet with the exchange; the wallet gets a DID-auth request', async () => {
+    const page = await ana.browser.request('GET', claimUrl(ana));
+    const m = /id="claim-wallet" href="([^"]+)"/.exec(page.body);
+    expect(m).not.toBeNull();
+    const link = new URL(m![1]!.replace(/&amp;/g, '&'));
+    expect(link.origin).toBe('https://lcw.app');
+    const request = JSON.parse(link.searchParams.get('request')!) as { protocols: { vcapi: string } };
+    exchange = request.protocols.vcapi;
+    expect(exchange.startsWith(`${jalon.url}/exchanges/${badgeId}/`)).toBe(true);
+    const first = await post({});
+    expect(first.status).toBe(200);
+    expect(first.json.verifiablePresentationRequest.query[0].type).toBe('DIDAuthentication');
+    expect(typeof first.json.verifiablePresentationRequest.challenge).toBe('string');
+  });
+
+  test('a presentation signed by the holder DID gets the badge bound to that DID, valid', async () => {
+    const { verifiablePresentationRequest: req } = (await post({})).json;
+    const holder = generateDidKey();
+    const vp = await signDidAuthPresentation(holder, badgeLoader(db(), jalon.config.publicUrl), {
+      challenge: req.challenge,
+      domain: req.domain,
+    });
+    const r = await post({ verifiablePresentation: vp });
+    expect(r.status).toBe(200);
+    const vc = r.json.verifiablePresentation.verifiableCredential[0];
+    expect(vc.credentialSubject.id).toBe(holder.controller);
+    expect(validateOpenBadgeCredential(vc).valid).toBe(true);
+    const form = new FormData();
+    form.append('credential', JSON.stringify(vc));
+    const verified = await fetch(`${jalon.url}/verify`, {
+      method: 'POST',
+      body: form,
+      headers: { accept: 'application/json' },
+    });
+    expect(await verified.json()).toMatchObject({ verdict: 'valid' });
+  });
+
+  test('a wrong challenge, another signer, a forged token or a bare body are refused', async () => {
+    const { verifiablePresentationRequest: req } = (await post({})).json;
+    const loader = badgeLoader(db(), jalon.config.publicUrl);
+    const holder = generateDidKey();
+    const wrong = await signDidAuthPresentation(holder, loader, {
+      challenge: 'not-the-challenge',
+      domain: req.domain,
+    });
+    expect((await post({ verifiablePresentation: wrong })).status).toBe(400);
+    const otherDomain = await signDidAuthPresentation(holder, loader, {
+      challenge: req.challenge,
+      domain: 'evil.example',
+    });
+    expect((await post({ verifiablePresentation: otherDomain })).status).toBe(400);
+    const vp = await signDidAuthPresentation(holder, loader, {
+      challenge: req.challenge,
+      domain: req.domain,
+    });
+    expect(
+      (await post({ verifiablePresentation: { ...vp, holder: generateDidKey().controller } })).status,
+    ).toBe(400);
+    expect((await post({ verifiablePresentation: 'x' })).status).toBe(400);
+    expect((await post({}, exchange.replace(/\/[^/]+$/, '/forged'))).status).toBe(404);
+    const raw = await fetch(exchange, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"broken',
+    });
+    expect(raw.status).toBe(400);
+  });
+});
+
 describe('revocation by the instructor', () => {
   test('only awards of the instructor’s course can be revoked, with a reason; then every check says revoked', async () => {
     const prof = await launch(moodle, 'prof', 'math', 'en');
@@ -363,6 +448,7 @@ describe('revocation by the instructor', () => {
     expect(await verified.json()).toMatchObject({ verdict: 'revoked', valid: false });
     const claim = await ana.browser.request('GET', claimUrl(ana));
     expect(claim.body).toContain('id="claim-revoked"');
+    expect(claim.body).not.toContain('id="claim-wallet"');
     const n = await db().execute(
       sql`select count(*)::int as n from transcript_records where event = 'revoked'`,
     );
