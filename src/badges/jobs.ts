@@ -15,12 +15,13 @@ import type { Services } from '../services.js';
 import { bakePng } from './bake.js';
 import { isObject } from './checks.js';
 import { createBadgeMailer, type BadgeMailer } from './mail.js';
-import { verificationUrl, type BadgeStoreDeps } from './store.js';
+import { reconcileRevocations, verificationUrl, type BadgeStoreDeps } from './store.js';
 
 /** Job kinds. */
 export const BADGE_EMAIL_JOB = 'badge.email';
 export const BADGE_REMIND_SCAN_JOB = 'badge.remind-scan';
 export const BADGE_REMIND_JOB = 'badge.remind';
+export const BADGE_RECONCILE_JOB = 'badge.reconcile-revocations';
 
 /** Days after the award on which an unclaimed award is reminded. */
 export const REMINDER_DAYS = [1, 7, 30] as const;
@@ -103,6 +104,11 @@ export function badgeJobs(s: Services, mailer?: BadgeMailer): JobCatalog {
     }
   };
 
+  const reconcile: JobHandler = async () => {
+    const n = await reconcileRevocations(badgeStoreDeps(s));
+    if (n > 0) s.log?.warn({ bits: n }, 'revoked awards had badges with a clear status bit; set now');
+  };
+
   const remind: JobHandler<{ awardId?: unknown }> = async (job) => {
     const awardId = typeof job.payload?.awardId === 'string' ? job.payload.awardId : '';
     const [row] = await db
@@ -133,7 +139,11 @@ export function badgeJobs(s: Services, mailer?: BadgeMailer): JobCatalog {
       [BADGE_EMAIL_JOB]: email as JobHandler<never>,
       [BADGE_REMIND_SCAN_JOB]: scan as JobHandler<never>,
       [BADGE_REMIND_JOB]: remind as JobHandler<never>,
+      [BADGE_RECONCILE_JOB]: reconcile as JobHandler<never>,
     },
-    periodic: [{ name: 'badge-reminders', cron: '0 9 * * *', kind: BADGE_REMIND_SCAN_JOB }],
+    periodic: [
+      { name: 'badge-reminders', cron: '0 9 * * *', kind: BADGE_REMIND_SCAN_JOB },
+      { name: 'badge-revocations', cron: '*/10 * * * *', kind: BADGE_RECONCILE_JOB },
+    ],
   };
 }

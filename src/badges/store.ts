@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { auditLog, badgeIssuerKeys, badgeStatusLists, issuedBadges } from '../db/schema/index.js';
+import { auditLog, awards, badgeIssuerKeys, badgeStatusLists, issuedBadges } from '../db/schema/index.js';
 import type { Sealer } from '../crypto/seal.js';
 import { didKeyDocument } from './did-key.js';
 import { buildDidDocument, didWeb, type DidDocument } from './did-web.js';
@@ -196,11 +196,22 @@ export async function setStatusBit(
   index: number,
   revoked: boolean,
 ): Promise<void> {
+  await setStatusBits(deps, tx, listId, [index], revoked);
+}
+
+/** Sets (or clears) several bits of one list and re-signs it once, inside the caller's transaction. */
+export async function setStatusBits(
+  deps: BadgeStoreDeps,
+  tx: Db,
+  listId: string,
+  indexes: readonly number[],
+  revoked: boolean,
+): Promise<void> {
   await tx.execute(sql`select id from badge_status_lists where id = ${listId} for update`);
   const [row] = await tx.select().from(badgeStatusLists).where(eq(badgeStatusLists.id, listId));
   if (!row) throw new Error(`no status list ${listId}`);
   const list = statusListOf(row.credential as Signed<StatusListCredential>);
-  list.set(index, revoked);
+  for (const index of indexes) list.set(index, revoked);
   const key = await currentIssuerKey(deps, row.platformId, tx);
   const credential = await signStatusListCredential(
     { id: statusListUrl(deps.publicUrl, listId), issuer: key.controller, list },
@@ -211,6 +222,34 @@ export async function setStatusBit(
     .update(badgeStatusLists)
     .set({ credential, updatedAt: new Date() })
     .where(eq(badgeStatusLists.id, listId));
+}
+
+/**
+ * Safety net: every badge whose award is revoked gets its bit set, even when the award was
+ * revoked some other way than `revokeBadge`. Returns how many bits were set.
+ */
+export async function reconcileRevocations(deps: BadgeStoreDeps): Promise<number> {
+  const rows = await deps.db
+    .select({
+      listId: issuedBadges.statusListId,
+      index: issuedBadges.statusIndex,
+      credential: badgeStatusLists.credential,
+    })
+    .from(issuedBadges)
+    .innerJoin(awards, eq(awards.id, issuedBadges.awardId))
+    .innerJoin(badgeStatusLists, eq(badgeStatusLists.id, issuedBadges.statusListId))
+    .where(eq(awards.status, 'revoked'));
+  const missing = new Map<string, number[]>();
+  for (const r of rows) {
+    if (statusListOf(r.credential as Signed<StatusListCredential>).get(r.index)) continue;
+    missing.set(r.listId, [...(missing.get(r.listId) ?? []), r.index]);
+  }
+  let n = 0;
+  for (const [listId, indexes] of missing) {
+    await deps.db.transaction((tx) => setStatusBits(deps, tx, listId, indexes, true));
+    n += indexes.length;
+  }
+  return n;
 }
 
 /** The signed status list credential served at its URL. */

@@ -4,6 +4,7 @@
  * fetch (each issuer's DID document, the signed status lists, Jalon's JSON-LD context, badge
  * images); and `/verify`, which checks a pasted credential or an uploaded baked image.
  */
+import { eq } from 'drizzle-orm';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import multer from 'multer';
@@ -15,6 +16,7 @@ import { badgeById, imageUrl, publicImage, type IssuedBadge } from '../badges/is
 import { verifyCredential } from '../badges/signing.js';
 import { badgeLoader, issuerDidDocument, statusListCredential, verificationUrl } from '../badges/store.js';
 import type { Db } from '../db/client.js';
+import { awards } from '../db/schema/index.js';
 import { translator, type Lang } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { badgeViewModel } from './badge-view.js';
@@ -332,7 +334,14 @@ export function badgePublicRouter(deps: BadgePublicDeps): Router {
         res.type('application/ld+json').send(JSON.stringify(credential));
         return;
       }
-      const result = await verifyCredential(credential, loader);
+      let result = await verifyCredential(credential, loader);
+      // Belt and braces: an award revoked without its bit set yet never shows as valid here.
+      const [award] = await deps.db
+        .select({ status: awards.status })
+        .from(awards)
+        .where(eq(awards.id, badge.awardId));
+      if (award?.status === 'revoked' && result.valid)
+        result = { ...result, valid: false, verdict: 'revoked' };
       const url = verificationUrl(deps.publicUrl, badge.id);
       const q = `edition=${edition}`;
       renderPage(req, res, 'badge.njk', {

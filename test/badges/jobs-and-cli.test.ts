@@ -6,7 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { BADGE_REMIND_JOB, BADGE_REMIND_SCAN_JOB, badgeJobs } from '../../src/badges/jobs.js';
+import {
+  BADGE_RECONCILE_JOB,
+  BADGE_REMIND_JOB,
+  BADGE_REMIND_SCAN_JOB,
+  badgeJobs,
+} from '../../src/badges/jobs.js';
 import { issueBadge } from '../../src/badges/issuance.js';
 import type { BadgeMail } from '../../src/badges/mail.js';
 import { badgeLoader, type BadgeStoreDeps } from '../../src/badges/store.js';
@@ -96,6 +101,20 @@ describe('badge jobs', () => {
     expect(sent[0]).toMatchObject({ to: 'ana@example.com' });
     expect(sent[0]?.subject).toContain('Workplace first aid');
     expect(notDue.awardId).not.toBe(due.awardId);
+  });
+});
+
+describe('revocation safety net', () => {
+  test('an award revoked without revokeBadge gets its bit set by the reconcile job; the page never says valid', async () => {
+    const { awardId } = await addAward(database.db, platformId, { userId: 'sneaky' });
+    const { badge } = await issueBadge(deps, awardId, { name: 'Dana', email: 'dana@example.edu' });
+    await database.db.update(awards).set({ status: 'revoked' }).where(eq(awards.id, awardId));
+    const loader = badgeLoader(database.db, publicUrl);
+    expect((await verifyCredential(badge.credentials.fr, loader)).verdict).toBe('valid');
+    await runtime.enqueue({ kind: BADGE_RECONCILE_JOB, onceKey: 'reconcile-1' });
+    await runtime.drain();
+    expect((await verifyCredential(badge.credentials.fr, loader)).verdict).toBe('revoked');
+    expect((await verifyCredential(badge.credentials.en, loader)).verdict).toBe('revoked');
   });
 });
 
