@@ -4,7 +4,6 @@
  * they have not claimed yet (1, 7 and 30 days after the award), each reminder once per award and day.
  */
 import { and, eq, isNull, lt, gt } from 'drizzle-orm';
-import QRCode from 'qrcode';
 import { createSealer } from '../crypto/seal.js';
 import { awards, definitionVersions, issuedBadges } from '../db/schema/index.js';
 import { translator, type Lang } from '../i18n/index.js';
@@ -12,10 +11,13 @@ import type { JobCatalog } from '../jobs/runtime.js';
 import { PermanentJobError, type JobHandler } from '../jobs/types.js';
 import type { MicroCredentialDefinition } from '../microcredentials/definition.js';
 import type { Services } from '../services.js';
-import { bakePng } from './bake.js';
 import { isObject } from './checks.js';
-import { createBadgeMailer, type BadgeMailer } from './mail.js';
-import { reconcileRevocations, verificationUrl, type BadgeStoreDeps } from './store.js';
+import type { BadgeMailer } from './mail.js';
+import type { BadgeStoreDeps } from './store.js';
+
+// The signing stack (jsonld, vc), the PNG and QR code libraries and nodemailer load on first use:
+// every process builds this catalog (the CLI too), few of them run these jobs.
+const store = () => import('./store.js');
 
 /** Job kinds. */
 export const BADGE_EMAIL_JOB = 'badge.email';
@@ -39,9 +41,17 @@ const DAY = 86_400_000;
 
 /** The catalog; `mailer` may be replaced (tests). */
 export function badgeJobs(s: Services, mailer?: BadgeMailer): JobCatalog {
-  const mail =
-    mailer ??
-    createBadgeMailer({ smtpUrl: s.config.smtpUrl, from: s.config.mailFrom, dataDir: s.config.dataDir });
+  let made: BadgeMailer | undefined = mailer;
+  const mail: BadgeMailer = {
+    async send(m) {
+      made ??= (await import('./mail.js')).createBadgeMailer({
+        smtpUrl: s.config.smtpUrl,
+        from: s.config.mailFrom,
+        dataDir: s.config.dataDir,
+      });
+      return made.send(m);
+    },
+  };
   const db = s.database.db;
 
   const email: JobHandler<{ badgeId?: unknown }> = async (job, ctx) => {
@@ -55,8 +65,10 @@ export function badgeJobs(s: Services, mailer?: BadgeMailer): JobCatalog {
     const subject = isObject(vc.credentialSubject) ? vc.credentialSubject : {};
     const a = isObject(subject.achievement) ? subject.achievement : {};
     const issuer = isObject(vc.issuer) ? vc.issuer : {};
-    const url = verificationUrl(s.config.publicUrl, badge.id);
+    const url = (await store()).verificationUrl(s.config.publicUrl, badge.id);
     const title = String(a.name ?? '');
+    const { bakePng } = await import('./bake.js');
+    const { default: QRCode } = await import('qrcode');
     const png = bakePng(await QRCode.toBuffer(url, { type: 'png', width: 400, margin: 2 }), vc);
     await mail.send({
       to: badge.recipientEmail,
@@ -105,7 +117,7 @@ export function badgeJobs(s: Services, mailer?: BadgeMailer): JobCatalog {
   };
 
   const reconcile: JobHandler = async () => {
-    const n = await reconcileRevocations(badgeStoreDeps(s));
+    const n = await (await store()).reconcileRevocations(badgeStoreDeps(s));
     if (n > 0) s.log?.warn({ bits: n }, 'revoked awards had badges with a clear status bit; set now');
   };
 

@@ -1,12 +1,12 @@
 /**
  * `badges …` commands: look up an award's badge (id and verification URL), revoke an award
- * with a reason, rotate a platform issuer's signing key.
+ * with a reason, rotate a platform issuer's signing key. The signing stack (jsonld, vc) is
+ * loaded only when a badge command runs, so other commands start as fast as before.
  */
 import type { Command } from 'commander';
 import { createSealer } from '../crypto/seal.js';
 import type { Db } from '../db/client.js';
-import { BadgeError, badgeRefForAward, revokeBadge } from '../badges/issuance.js';
-import { rotateIssuerKey, type BadgeStoreDeps } from '../badges/store.js';
+import type { BadgeStoreDeps } from '../badges/store.js';
 import { CliRefusal } from './connector-commands.js';
 
 /** What the badge commands need (the running services have all of it). */
@@ -33,8 +33,10 @@ export function registerBadgeCommands(
       publicUrl: ctx.config.publicUrl,
     };
   };
-  const refuse = (e: unknown): never => {
-    if (e instanceof BadgeError) throw new CliRefusal(`refused: ${e.code}`, 2);
+  const issuance = () => import('../badges/issuance.js');
+  const refuse = async (e: unknown): Promise<never> => {
+    if (e instanceof (await issuance()).BadgeError)
+      throw new CliRefusal(`refused: ${(e as { code: string }).code}`, 2);
     throw e;
   };
   const badges = program.command('badges').description('issued Open Badges: look up, revoke, rotate keys');
@@ -43,7 +45,7 @@ export function registerBadgeCommands(
     .description("print an award's badge id and verification URL")
     .option('--json', 'as JSON')
     .action(async (awardId: string, opts: { json?: boolean }) => {
-      const ref = await badgeRefForAward(ctx.database.db, ctx.config.publicUrl, awardId);
+      const ref = await (await issuance()).badgeRefForAward(ctx.database.db, ctx.config.publicUrl, awardId);
       if (!ref) throw new CliRefusal(`no badge was issued for award ${awardId}`, 2);
       out(opts.json ? JSON.stringify(ref) : `${ref.badgeId}\t${ref.verificationUrl}`);
     });
@@ -52,13 +54,14 @@ export function registerBadgeCommands(
     .description('revoke an award and its badge (status list, award, audit, transcript)')
     .requiredOption('--reason <text>', 'why (kept with the award and in the transcript)')
     .action(async (awardId: string, opts: { reason: string }) => {
-      await revokeBadge(deps(), awardId, opts.reason, ACTOR).catch(refuse);
+      await (await issuance()).revokeBadge(deps(), awardId, opts.reason, ACTOR).catch(refuse);
       out(`revoked ${awardId}`);
     });
   badges
     .command('rotate-key <platformId>')
     .description("retire a platform issuer's signing key and create a new one (old badges still verify)")
     .action(async (platformId: string) => {
+      const { rotateIssuerKey } = await import('../badges/store.js');
       out(`new key ${await rotateIssuerKey(deps(), platformId, ACTOR)}`);
     });
 }
