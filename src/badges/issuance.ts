@@ -6,7 +6,7 @@
  * transcript record, in one transaction.
  */
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import {
   auditLog,
@@ -129,6 +129,22 @@ export async function badgeRefForAward(
 ): Promise<BadgeRef | undefined> {
   const row = await badgeOfAward(db, awardId);
   return row ? badgeRef(publicUrl, row) : undefined;
+}
+
+/** For exports: the badge references of many awards at once (awards never claimed are absent). */
+export async function badgeRefsForAwards(
+  db: Db,
+  publicUrl: string,
+  awardIds: readonly string[],
+): Promise<Map<string, BadgeRef>> {
+  const out = new Map<string, BadgeRef>();
+  if (awardIds.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(issuedBadges)
+    .where(inArray(issuedBadges.awardId, [...awardIds]));
+  for (const row of rows) out.set(row.awardId, badgeRef(publicUrl, row));
+  return out;
 }
 
 // ---- From the definition's words to the badge core's ----

@@ -207,6 +207,12 @@ describe('public routes', () => {
     expect(ctx.headers.get('content-type')).toContain('application/ld+json');
     expect(ctx.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${jalon.url}/badges/0000000000000000deadbeef`)).status).toBe(404);
+    for (const suffix of ['.json', '/credential.json', '/badge.png', '/badge.svg', '/qr.png'])
+      expect((await fetch(`${jalon.url}/badges/0000000000000000deadbeef${suffix}`)).status).toBe(404);
+    expect((await fetch(`${jalon.url}/badges/..%2F..%2Fetc`)).status).toBe(404);
+    // An unknown edition falls back to the claimed one.
+    const fallback = await fetch(`${jalon.url}/badges/${badgeId}/credential.json?edition=de`);
+    expect(((await fallback.json()) as { id: string }).id).toBe((json as unknown as { id: string }).id);
     expect((await fetch(`${jalon.url}/badges/status/nope`)).status).toBe(404);
     expect((await fetch(`${jalon.url}/issuers/nope/did.json`)).status).toBe(404);
   });

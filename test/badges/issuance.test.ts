@@ -7,7 +7,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { eq, sql } from 'drizzle-orm';
 import { auditLog, awards, issuedBadges, transcriptRecords } from '../../src/db/schema/index.js';
-import { badgeRefForAward, BadgeError, issueBadge, revokeBadge } from '../../src/badges/issuance.js';
+import {
+  badgeRefForAward,
+  badgeRefsForAwards,
+  BadgeError,
+  issueBadge,
+  revokeBadge,
+} from '../../src/badges/issuance.js';
 import { validateOpenBadgeCredential } from '../../src/badges/schema.js';
 import { verifyCredential } from '../../src/badges/signing.js';
 import { emailIdentityMatches } from '../../src/badges/identity.js';
@@ -104,6 +110,8 @@ describe('issueBadge', () => {
       expect(vc.credentialStatus.statusListIndex).toBe(String(badge.statusIndex));
     }
     expect(badge.credentials.fr.credentialStatus).toEqual(badge.credentials.en.credentialStatus);
+    const refs = await badgeRefsForAwards(database.db, deps.publicUrl, [awardId, 'aw-unclaimed']);
+    expect([...refs.keys()]).toEqual([awardId]);
     const ref = await badgeRefForAward(database.db, deps.publicUrl, awardId);
     expect(ref).toMatchObject({
       badgeId: badge.id,
