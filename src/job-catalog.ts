@@ -4,6 +4,7 @@
  * adds one line here. The flow: LMS signal → results sync → standings → award → badge,
  * e-mail, gradebook → transcript exports.
  */
+import { badgeJobs } from './badges/jobs.js';
 import { intakeJobs } from './intake/jobs.js';
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
 import type { Services } from './services.js';
@@ -11,5 +12,5 @@ import { decisionsJobs } from './standings/jobs.js';
 
 /** The catalog of the running service. */
 export function jobCatalog(s: Services): JobCatalog {
-  return mergeCatalogs(intakeJobs(s), decisionsJobs(s));
+  return mergeCatalogs(intakeJobs(s), decisionsJobs(s), badgeJobs(s));
 }

@@ -37,6 +37,24 @@ declare module '@digitalbazaar/vc' {
     controller?: unknown;
   }): Promise<VerifyResult>;
 
+  export function signPresentation(options: {
+    presentation: Record<string, unknown>;
+    suite: unknown;
+    documentLoader: DocumentLoader;
+    challenge: string;
+    domain?: string;
+  }): Promise<Record<string, unknown>>;
+
+  export function verify(options: {
+    presentation: unknown;
+    suite: unknown;
+    documentLoader: DocumentLoader;
+    challenge: string;
+    domain?: string;
+    unsignedPresentation?: boolean;
+    now?: Date | string;
+  }): Promise<VerifyResult & { presentationResult?: VerifyResult }>;
+
   export class CredentialIssuancePurpose {
     constructor(options?: { controller?: unknown; date?: Date | string; maxTimestampDelta?: number });
   }

@@ -16,6 +16,7 @@ import {
   checkValidFrom,
   isObject,
   issuerIdOf,
+  proofsOf,
   type VerificationCheck,
 } from './checks.js';
 import { MULTIKEY_V1_CONTEXT_URL } from './contexts/index.js';
@@ -284,4 +285,59 @@ export async function verifyCredential(
     if (issuerId) out.issuerId = issuerId;
   }
   return out;
+}
+
+/**
+ * Signs a DID-authentication presentation (a wallet's answer to a VC-API `DIDAuthentication`
+ * query): an empty VerifiablePresentation whose `holder` is the key's controller, with an
+ * `authentication` proof bound to the challenge and domain. Used by tests and tools acting as a wallet.
+ */
+export async function signDidAuthPresentation(
+  key: IssuerKey,
+  loader: LoaderLike,
+  options: { challenge: string; domain?: string },
+): Promise<Record<string, unknown>> {
+  const keyPair = await keyPairOf(key);
+  const suite = new DataIntegrityProof({ signer: keyPair.signer(), cryptosuite: eddsaRdfc2022 });
+  return vc.signPresentation({
+    presentation: {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      holder: key.controller,
+    },
+    suite,
+    documentLoader: loaderOf(loader),
+    challenge: options.challenge,
+    ...(options.domain !== undefined && { domain: options.domain }),
+  });
+}
+
+/** Outcome of {@link verifyDidAuth}. */
+export type DidAuthResult = { ok: true; holder: string } | { ok: false; reason: string };
+
+/**
+ * Checks a DID-authentication presentation: signed (`authentication` purpose) for this challenge
+ * and domain by a key its `holder` controls. The loader must resolve the holder's DID.
+ */
+export async function verifyDidAuth(
+  presentation: unknown,
+  loader: LoaderLike,
+  options: { challenge: string; domain?: string },
+): Promise<DidAuthResult> {
+  if (!isObject(presentation)) return { ok: false, reason: 'not a presentation' };
+  const holder = typeof presentation.holder === 'string' ? presentation.holder : undefined;
+  if (!holder) return { ok: false, reason: 'no holder' };
+  const proofs = proofsOf(presentation);
+  if (proofs.length !== 1) return { ok: false, reason: 'one proof expected' };
+  if (String(proofs[0]?.verificationMethod).split('#')[0] !== holder)
+    return { ok: false, reason: 'the proof is not by the holder' };
+  if ('verifiableCredential' in presentation) return { ok: false, reason: 'unexpected credentials' };
+  const result = await vc.verify({
+    presentation,
+    suite: verificationSuite(),
+    documentLoader: loaderOf(loader),
+    challenge: options.challenge,
+    ...(options.domain !== undefined && { domain: options.domain }),
+  });
+  return result.verified ? { ok: true, holder } : { ok: false, reason: explainError(result.error) };
 }

@@ -24,6 +24,7 @@ export const ASSESSMENT_TYPES = [
   'assignment',
   'presentation',
   'oral-examination',
+  'observation',
   'other',
 ] as const;
 /** What kind of summative assessment was used. */
@@ -35,7 +36,13 @@ export const SUPERVISIONS = ['supervised', 'unsupervised', 'online-proctored'] a
 export type Supervision = (typeof SUPERVISIONS)[number];
 
 /** How the learner's identity was checked at assessment time. */
-export const IDENTITY_VERIFICATIONS = ['none', 'institutional-login', 'photo-id', 'in-person'] as const;
+export const IDENTITY_VERIFICATIONS = [
+  'none',
+  'institutional-login',
+  'photo-id',
+  'in-person',
+  'other',
+] as const;
 /** How the learner's identity was checked at assessment time. */
 export type IdentityVerification = (typeof IDENTITY_VERIFICATIONS)[number];
 

@@ -5,11 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { PlatformError, type Platform, type PlatformRegistry } from '../platforms/registry.js';
 import type { ToolUrls } from '../web/tool-urls.js';
+import { registerBadgeCommands, type BadgeCommandContext } from './badge-commands.js';
 import { CliRefusal, registerConnectorCommands, type ConnectorCommandContext } from './connector-commands.js';
 import { registerPushCommands } from './push-commands.js';
 
 /** What the commands act on. */
-export interface CommandContext extends ConnectorCommandContext {
+export interface CommandContext extends ConnectorCommandContext, BadgeCommandContext {
   registry: PlatformRegistry;
   urls: ToolUrls;
 }
@@ -164,6 +165,7 @@ export async function runCommand(argv: string[], ctx: CommandContext): Promise<C
     .action(() => out(urlLines(ctx.urls)));
   registerConnectorCommands(program, ctx, out);
   registerPushCommands(program, ctx, out);
+  registerBadgeCommands(program, ctx, out);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

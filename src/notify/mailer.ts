@@ -16,6 +16,10 @@ export interface OutgoingMail {
   text: string;
   /** Language of the message (`Content-Language`). */
   lang?: string;
+  /** What it is (`award`, `badge`, `reminder`…): names the outbox file, for the administrator. */
+  kind?: string;
+  /** Files sent with it (the baked badge). */
+  attachments?: Array<{ filename: string; content: Buffer; contentType: string }>;
 }
 
 /** What sending did: the message id, and the file when written to the outbox. */
@@ -46,6 +50,7 @@ export function createMailer(options: MailerOptions): Mailer {
     to: mail.to,
     subject: mail.subject,
     text: mail.text,
+    ...(mail.attachments && { attachments: mail.attachments }),
     ...(mail.lang && { headers: { 'Content-Language': mail.lang } }),
   });
   if (options.smtpUrl) {
@@ -65,7 +70,11 @@ export function createMailer(options: MailerOptions): Mailer {
       const info = await transport.sendMail(message(mail));
       mkdirSync(outbox, { recursive: true, mode: 0o700 });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const file = path.join(outbox, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
+      const kind = mail.kind?.replace(/[^a-z0-9-]/gi, '').slice(0, 32);
+      const file = path.join(
+        outbox,
+        `${stamp}-${kind ? `${kind}-` : ''}${randomBytes(4).toString('hex')}.eml`,
+      );
       writeFileSync(file, info.message as Buffer, { mode: 0o600 });
       return { messageId: info.messageId, file };
     },

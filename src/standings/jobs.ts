@@ -61,7 +61,13 @@ export function decisionsJobs(s: Services, options: DecisionsJobOptions = {}): J
         const problem = emailPayloadProblem(job.payload);
         if (problem) throw new PermanentJobError(problem);
         const { subject, text } = renderEmail(job.payload);
-        const sent = await mail().send({ to: job.payload.to, subject, text, lang: job.payload.lang });
+        const sent = await mail().send({
+          kind: job.payload.template,
+          to: job.payload.to,
+          subject,
+          text,
+          lang: job.payload.lang,
+        });
         s.log.info(
           { jobId: job.id, template: job.payload.template, messageId: sent.messageId, outbox: !!sent.file },
           'e-mail sent',

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { ErrorRenderer } from '../lti/engine.js';
 import type { Services } from '../services.js';
 import { adminPagesRouter } from './admin-pages.js';
+import { mountBadgeRoutes } from './badge-routes.js';
 import { connectorActivitySource } from '../connectors/activity-source.js';
 import { connectorAdminRouter } from './connector-admin-pages.js';
 import { definitionPagesRouter } from './definition-pages.js';
@@ -105,6 +106,7 @@ export function createApp(s: Services): express.Express {
   s.engine.useLaunchRoutes(launchPagesRouter(s.engine, base, s.config.publicUrl));
   s.engine.useLaunchRoutes(adminPagesRouter(s.engine, s.registry, base, s.urls));
   s.engine.useLaunchRoutes(connectorAdminRouter({ ...s, db: s.database.db, base }));
+  mountBadgeRoutes(app, s, base);
   app.use('/lti', s.engine.app);
   app.use('/push', pushRouter({ ...s, db: s.database.db }));
 

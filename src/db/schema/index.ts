@@ -9,3 +9,4 @@ export * from './facts.js';
 export * from './transcripts.js';
 export * from './intake.js';
 export * from './decisions.js';
+export * from './badges.js';

@@ -1,0 +1,158 @@
+/**
+ * `badges` benchmark (issue 11 §8): Open Badges 3.0 credentials signed and verified per second,
+ * beside a baseline measured in the same run, interleaved, in one process (one core).
+ *
+ * - sign: Jalon's `signCredential(buildCredential(input))` (vc.issue, eddsa-rdfc-2022: the
+ *   credential and the proof configuration are both converted to RDF and canonicalised) vs the
+ *   baseline: the same credential JSON → `jsonld.toRDF` (safe mode) → RDFC-1.0 → SHA-256 →
+ *   raw Ed25519 (node:crypto).
+ * - verify: Jalon's `verifyCredential` (signature, issuer key through the DID document, status
+ *   list credential re-verified, dates) vs the baseline: toRDF → RDFC-1.0 → SHA-256 → Ed25519 verify.
+ * - issue+store: `issueBadge` on PGlite (both editions signed, index allocated, row stored) vs
+ *   signing the same two editions without the database.
+ */
+import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
+import jsonld from 'jsonld';
+import { canonize } from 'rdf-canonize';
+import { buildCredential } from '../src/badges/credential.js';
+import { issueBadge } from '../src/badges/issuance.js';
+import { newUrnUuid } from '../src/badges/ids.js';
+import { signCredential, verifyCredential } from '../src/badges/signing.js';
+import { openDatabase } from '../src/db/client.js';
+import { addPlatformRow } from '../test/helpers/platform-row.js';
+import { addAward, storeDeps, withIssuerProfile } from '../test/badges/award-fixtures.js';
+import { fullInput, makeIssuer } from '../test/badges/helpers.js';
+import { runInterleaved, type SlicePlan, type Target } from './lib/interleave.js';
+import type { BenchContext, BenchResult, Benchmark, Comparison } from './lib/types.js';
+
+const cpu = async () => {
+  const u = process.cpuUsage();
+  return { cpuUs: u.user + u.system, counters: {} };
+};
+
+async function run(ctx: BenchContext): Promise<BenchResult> {
+  const plan = (ops: number): SlicePlan =>
+    ctx.quick
+      ? { concurrency: 1, rounds: 2, opsPerSlice: 5, sliceTimeLimitMs: 5_000, opTimeoutMs: 15_000 }
+      : { concurrency: 1, rounds: 4, opsPerSlice: ops, sliceTimeLimitMs: 6_000, opTimeoutMs: 15_000 };
+  const college = await makeIssuer('issuers/bench');
+  const key = college.keys[0]!;
+  const loader = college.loader;
+  const raw = generateKeyPairSync('ed25519');
+  const toCanonical = async (doc: object) =>
+    canonize(
+      await jsonld.toRDF(doc, { format: 'application/n-quads', documentLoader: loader.load, safe: true }),
+      {
+        algorithm: 'RDFC-1.0',
+        inputFormat: 'application/n-quads',
+      },
+    );
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+
+  const signed = await signCredential(buildCredential(fullInput(college, 'fr', 5)), key, loader);
+  const { proof: _proof, ...unsignedJson } = signed;
+  const baselineSig = sign(null, digest(await toCanonical(unsignedJson)), raw.privateKey);
+
+  const jalonSign: Target = {
+    name: 'jalon',
+    op: async (i) => {
+      await signCredential(
+        buildCredential(fullInput(college, i % 2 ? 'en' : 'fr', 100 + (i % 1000))),
+        key,
+        loader,
+      );
+    },
+    sample: cpu,
+  };
+  const baseSign: Target = {
+    name: 'rdfc+ed25519',
+    op: async (i) => {
+      const c = buildCredential(fullInput(college, i % 2 ? 'en' : 'fr', 100 + (i % 1000)));
+      sign(null, digest(await toCanonical(c)), raw.privateKey);
+    },
+    sample: cpu,
+  };
+  const jalonVerify: Target = {
+    name: 'jalon',
+    op: async () => {
+      const r = await verifyCredential(signed, loader);
+      if (!r.valid) throw new Error(`verdict ${r.verdict}`);
+    },
+    sample: cpu,
+  };
+  const baseVerify: Target = {
+    name: 'rdfc+ed25519',
+    op: async () => {
+      if (!verify(null, digest(await toCanonical(unsignedJson)), raw.publicKey, baselineSig))
+        throw new Error('baseline signature did not verify');
+    },
+    sample: cpu,
+  };
+
+  const database = await openDatabase({ memory: true });
+  const deps = storeDeps(database.db);
+  const platformId = await addPlatformRow(database.db);
+  await withIssuerProfile(database.db, platformId);
+  const awardIds: string[] = [];
+  const need = ctx.quick ? 40 : 400;
+  for (let i = 0; i < need; i++)
+    awardIds.push((await addAward(database.db, platformId, { userId: `b-${i}` })).awardId);
+  let next = 0;
+  const jalonIssue: Target = {
+    name: 'jalon',
+    op: async () => {
+      const id = awardIds[next++];
+      if (!id) throw new Error('out of awards');
+      const { created } = await issueBadge(deps, id, { name: 'Bench Learner', email: 'bench@example.edu' });
+      if (!created) throw new Error('not created');
+    },
+    sample: cpu,
+  };
+  const baseIssue: Target = {
+    name: 'sign×2',
+    op: async (i) => {
+      for (const lang of ['fr', 'en'] as const)
+        await signCredential(
+          buildCredential({ ...fullInput(college, lang, i % 1000), id: newUrnUuid() }),
+          key,
+          loader,
+        );
+    },
+    sample: cpu,
+  };
+
+  const comparisons: Comparison[] = [];
+  try {
+    for (const [label, s, b, ops] of [
+      ['sign', jalonSign, baseSign, 60],
+      ['verify', jalonVerify, baseVerify, 60],
+      ['issue+store', jalonIssue, baseIssue, 30],
+    ] as const) {
+      ctx.progress(`badges ${label}: interleaved…`);
+      await runInterleaved(s, b, { ...plan(4), rounds: 1, opsPerSlice: 3 }); // warm-up (jsonld context cache)
+      const m = await runInterleaved(s, b, plan(ops), (round, target, perSecond) =>
+        ctx.progress(`  round ${round + 1} ${target}: ${perSecond.toFixed(1)}/s`),
+      );
+      comparisons.push({ label, ...m });
+    }
+  } finally {
+    await database.close();
+  }
+  return {
+    comparisons,
+    notes: [
+      'One process, sequential awaits (one core); CPU per op is this process’s CPU over each slice.',
+      'sign/verify baseline: the same credential → jsonld.toRDF (safe) → RDFC-1.0 → SHA-256 → raw Ed25519.',
+      '  eddsa-rdfc-2022 also canonicalises the proof configuration, so expect about 0.7 of the baseline.',
+      'verify (jalon) includes the issuer-key check and the status list credential’s own signature.',
+      'issue+store: issueBadge on in-memory PGlite (two editions, index allocation, row) vs two signs.',
+    ],
+  };
+}
+
+/** The badges benchmark (see the file comment). */
+export const benchmark: Benchmark = {
+  name: 'badges',
+  description: 'OB 3.0 credentials signed / verified / issued per second vs RDFC-1.0 + Ed25519 baseline',
+  run,
+};
