@@ -7,3 +7,4 @@ export * from './jobs.js';
 export * from './attempts.js';
 export * from './facts.js';
 export * from './transcripts.js';
+export * from './registrar.js';
