@@ -5,9 +5,10 @@
  * e-mail, gradebook → transcript exports.
  */
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
+import { registrarJobs } from './registrar/jobs.js';
 import type { Services } from './services.js';
 
 /** The catalog of the running service. */
-export function jobCatalog(_s: Services): JobCatalog {
-  return mergeCatalogs();
+export function jobCatalog(s: Services): JobCatalog {
+  return mergeCatalogs(registrarJobs(s));
 }

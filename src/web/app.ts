@@ -23,6 +23,7 @@ import { oauthRouter } from './oauth-routes.js';
 import { registrationRouter } from './registration-route.js';
 import { securityHeaders } from './security.js';
 import { renderPage, requestLang } from './views.js';
+import { registrarApi, registrarPages } from '../registrar/index.js';
 
 /** The AGS tag that identifies Jalon's own gradebook column in a course. */
 export const JALON_COLUMN_TAG = 'jalon-microcredential';
@@ -68,6 +69,7 @@ export function createApp(s: Services): express.Express {
     renderPage(req, res, 'home.njk', {});
   });
   app.use('/lti', registrationRouter({ ...s, invite: s.secrets.registrationInvite, renderError }));
+  app.use('/api/registrar', registrarApi(s));
   app.use('/oauth', oauthRouter({ connectors: s.connectors, db: s.database.db, log: s.log }));
   // Before launchPagesRouter: it serves /console and /learner with the definition's content.
   s.engine.useLaunchRoutes(
@@ -99,6 +101,7 @@ export function createApp(s: Services): express.Express {
   s.engine.useLaunchRoutes(launchPagesRouter(s.engine, base, s.config.publicUrl));
   s.engine.useLaunchRoutes(adminPagesRouter(s.engine, s.registry, base, s.urls));
   s.engine.useLaunchRoutes(connectorAdminRouter({ ...s, db: s.database.db, base }));
+  s.engine.useLaunchRoutes(registrarPages(s, base));
   app.use('/lti', s.engine.app);
 
   app.use((req, res) => {

@@ -1,0 +1,86 @@
+/**
+ * Reads transcript records for an export, page by page by `seq` (keyset pagination: each
+ * page is `seq > last seen ORDER BY seq LIMIT n`), so an export of a million rows holds
+ * one page in memory on PGlite and on a server alike. The range is fixed at the start
+ * (`ceiling` = the highest seq then), so a run is a consistent slice and its end is the
+ * watermark for "since the last export".
+ */
+import { and, asc, count, eq, gt, lte, max, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { transcriptRecords } from '../db/schema/index.js';
+import type { TranscriptRecord } from '../transcripts/record.js';
+import type { ExportFilters, RecordStatus } from './filters.js';
+
+/** A record as exported: the stored row and the award's status at export time. */
+export type ExportRecord = TranscriptRecord & { status: RecordStatus };
+
+/** What to read. */
+export interface RecordQuery {
+  platformId: string;
+  filters: ExportFilters;
+  /** Only records after this seq (the resolved `since`). */
+  afterSeq: number;
+  /** Up to and including this seq. */
+  ceiling: number;
+  /** "Now" for the expired status (the run's start). */
+  at: Date;
+  /** Time zone the period's days are in. */
+  timeZone: string;
+}
+
+const t = transcriptRecords;
+
+/** The award's status: revoked when a `revoked` row exists (at or below the ceiling), else expired or active. */
+function statusExpr(q: Pick<RecordQuery, 'ceiling' | 'at'>): SQL<RecordStatus> {
+  return sql<RecordStatus>`case
+    when exists (select 1 from transcript_records r
+                 where r.award_id = "transcript_records"."award_id" and r.event = 'revoked' and r.seq <= ${q.ceiling}) then 'revoked'
+    when ${t.expiresAt} is not null and ${t.expiresAt} <= ${q.at.toISOString()}::timestamptz then 'expired'
+    else 'active' end`;
+}
+
+function conditions(q: RecordQuery): SQL[] {
+  const f = q.filters;
+  const c: SQL[] = [eq(t.platformId, q.platformId), lte(t.seq, q.ceiling)];
+  if (f.from) c.push(sql`${t.occurredAt} >= (${f.from}::date)::timestamp at time zone ${q.timeZone}`);
+  if (f.to) c.push(sql`${t.occurredAt} < ((${f.to}::date + 1)::timestamp at time zone ${q.timeZone})`);
+  if (f.course) c.push(eq(t.contextId, f.course));
+  if (f.microcredential) c.push(eq(t.microcredentialId, f.microcredential));
+  if (f.status) c.push(sql`${statusExpr(q)} = ${f.status}`);
+  return c;
+}
+
+/** The highest seq now (0 when there are no records). */
+export async function currentCeiling(db: Db, platformId: string): Promise<number> {
+  const [row] = await db
+    .select({ m: max(t.seq) })
+    .from(t)
+    .where(eq(t.platformId, platformId));
+  return Number(row?.m ?? 0);
+}
+
+/** How many records the query will give (for progress). */
+export async function countRecords(db: Db, q: RecordQuery): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(t)
+    .where(and(gt(t.seq, q.afterSeq), ...conditions(q)));
+  return Number(row?.n ?? 0);
+}
+
+/** The records, in seq order, one page at a time. */
+export async function* readRecords(db: Db, q: RecordQuery, pageSize = 500): AsyncGenerator<ExportRecord[]> {
+  let after = q.afterSeq;
+  for (;;) {
+    const page = await db
+      .select({ row: t, status: statusExpr(q) })
+      .from(t)
+      .where(and(gt(t.seq, after), ...conditions(q)))
+      .orderBy(asc(t.seq))
+      .limit(pageSize);
+    if (page.length === 0) return;
+    yield page.map((p) => ({ ...p.row, status: p.status }));
+    after = page[page.length - 1]!.row.seq;
+    if (page.length < pageSize) return;
+  }
+}
