@@ -6,6 +6,6 @@ import type { Services } from '../services.js';
 import { basicWriters, type WriterFactory } from './export.js';
 
 /** The writers of the running service. */
-export function registrarWriters(_s: Services): WriterFactory {
+export function registrarWriters(_s: Pick<Services, 'config' | 'database' | 'log'>): WriterFactory {
   return basicWriters;
 }

@@ -9,6 +9,9 @@ import { registrarSchedules } from '../db/schema/index.js';
 import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/index.js';
 import type { JobCatalog } from '../jobs/runtime.js';
 import type { Services } from '../services.js';
+
+/** The services the registrar's jobs use. */
+export type RegistrarServices = Pick<Services, 'config' | 'database' | 'log'>;
 import { executeRun, type RunDeps } from './runs.js';
 import {
   enqueueDue,
@@ -28,7 +31,7 @@ export const exportRootOf = (s: Pick<Services, 'config'>): string =>
   path.resolve(s.config.dataDir, 'exports');
 
 /** The run dependencies from the services. */
-export function runDeps(s: Services): RunDeps {
+export function runDeps(s: RegistrarServices): RunDeps {
   return {
     db: s.database.db,
     log: s.log,
@@ -39,7 +42,7 @@ export function runDeps(s: Services): RunDeps {
 }
 
 /** The registrar's job catalog (one line in `src/job-catalog.ts`). */
-export function registrarJobs(s: Services): JobCatalog {
+export function registrarJobs(s: RegistrarServices): JobCatalog {
   const deps = () => runDeps(s);
   return {
     handlers: {
