@@ -56,4 +56,10 @@ CREATE INDEX "registrar_export_runs_platform_ix" ON "registrar_export_runs" USIN
 CREATE UNIQUE INDEX "registrar_export_runs_period_uq" ON "registrar_export_runs" USING btree ("schedule_id","period");--> statement-breakpoint
 CREATE INDEX "registrar_schedules_platform_ix" ON "registrar_schedules" USING btree ("platform_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "registrar_tokens_hash_uq" ON "registrar_tokens" USING btree ("token_hash");--> statement-breakpoint
-CREATE INDEX "registrar_tokens_platform_ix" ON "registrar_tokens" USING btree ("platform_id");
+CREATE INDEX "registrar_tokens_platform_ix" ON "registrar_tokens" USING btree ("platform_id");--> statement-breakpoint
+-- Keyset pages of the registrar exports: by platform then seq (CSV, JSON Lines) and by
+-- platform, learner, seq (CLR, one credential per learner). On the lead's table: move
+-- these into src/db/schema/transcripts.ts at merge so that drizzle's snapshot knows them.
+CREATE INDEX IF NOT EXISTS "transcript_records_platform_seq_ix" ON "transcript_records" USING btree ("platform_id","seq");
+--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "transcript_records_learner_ix" ON "transcript_records" USING btree ("platform_id","learner_id","seq");

@@ -14,7 +14,7 @@ import type { PlatformRegistry } from '../platforms/registry.js';
 import { DefinitionRepository } from '../definitions/repository.js';
 import { parseFilters, parseFormat, type FilterProblem } from './filters.js';
 import { currentCeiling } from './records.js';
-import { streamExport, type WriterFactory } from './export.js';
+import { streamExport, type WriterResolver } from './export.js';
 import { advanceTokenWatermark, authenticate, markUsed } from './tokens.js';
 
 /** What the API needs. */
@@ -23,7 +23,7 @@ export interface RegistrarApiDeps {
   registry: PlatformRegistry;
   log: Logger;
   timeZone: string;
-  writers: WriterFactory;
+  writers: WriterResolver;
 }
 
 /** The scope a format needs. */
@@ -145,7 +145,18 @@ export function registrarApiRouter(deps: RegistrarApiDeps): Router {
       await markUsed(deps.db, token.id);
 
       const ext = format === 'csv' ? 'csv' : format === 'jsonl' ? 'jsonl' : 'clr.jsonl';
-      const writer = deps.writers(format);
+      const writer = await deps.writers(format, token.platformId);
+      if (!writer) {
+        return refuse(
+          req,
+          res,
+          503,
+          'REGISTRAR_FORMAT_UNAVAILABLE',
+          'registrar:api.unavailable',
+          { format },
+          who,
+        );
+      }
       res.status(200);
       res.setHeader('Content-Type', writer.contentType);
       res.setHeader(
@@ -162,7 +173,7 @@ export function registrarApiRouter(deps: RegistrarApiDeps): Router {
           deps.db,
           { platformId: token.platformId, filters, format, afterSeq, ceiling, timeZone: deps.timeZone },
           res,
-          () => writer,
+          writer,
         );
       } catch (err) {
         deps.log.error({ err, ...who }, 'registrar export failed while streaming');

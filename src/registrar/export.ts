@@ -31,7 +31,10 @@ export interface ExportRequest {
 
 /** What an export wrote. */
 export interface ExportResult {
+  /** Lines of data written: records (CSV, JSON Lines) or credentials (CLR). */
   rows: number;
+  /** Transcript records read. */
+  records: number;
   bytes: number;
   /** Hex SHA-256 of the bytes written. */
   sha256: string;
@@ -42,6 +45,9 @@ export interface ExportResult {
 
 /** The text writer of a format (CLR is built by `clr.ts`). */
 export type WriterFactory = (format: ExportFormat) => RecordWriter;
+
+/** The writer of a format for a platform's export; undefined when the format is not available (CLR without a signer). */
+export type WriterResolver = (format: ExportFormat, platformId: string) => Promise<RecordWriter | undefined>;
 
 /** The CSV and JSON Lines writers. */
 export const basicWriters: WriterFactory = (format) => {
@@ -93,10 +99,10 @@ export async function streamExport(
   db: Db,
   req: ExportRequest,
   out: Writable,
-  writers: WriterFactory = basicWriters,
+  writers: WriterFactory | RecordWriter = basicWriters,
 ): Promise<ExportResult> {
   const q = await resolveQuery(db, req);
-  const writer = writers(req.format);
+  const writer = typeof writers === 'function' ? writers(req.format) : writers;
   const hash = createHash('sha256');
   let bytes = 0;
   let rows = 0;
@@ -107,11 +113,18 @@ export async function streamExport(
     await put(out, s);
   };
   await emit(writer.header());
-  for await (const page of readRecords(db, q, req.pageSize)) {
+  for await (const page of readRecords(db, q, req.pageSize, writer.order)) {
     await emit(await writer.page(page));
     rows += page.length;
     await req.onProgress?.(rows);
   }
   await emit(await writer.end());
-  return { rows, bytes, sha256: hash.digest('hex'), fromSeq: q.afterSeq, toSeq: q.ceiling };
+  return {
+    rows: writer.units ? writer.units() : rows,
+    records: rows,
+    bytes,
+    sha256: hash.digest('hex'),
+    fromSeq: q.afterSeq,
+    toSeq: q.ceiling,
+  };
 }

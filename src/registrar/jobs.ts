@@ -9,9 +9,6 @@ import { registrarSchedules } from '../db/schema/index.js';
 import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/index.js';
 import type { JobCatalog } from '../jobs/runtime.js';
 import type { Services } from '../services.js';
-
-/** The services the registrar's jobs use. */
-export type RegistrarServices = Pick<Services, 'config' | 'database' | 'log'>;
 import { executeRun, type RunDeps } from './runs.js';
 import {
   enqueueDue,
@@ -21,7 +18,9 @@ import {
   tickMinute,
   type ScheduledPayload,
 } from './schedules.js';
-import { registrarWriters } from './formats.js';
+import { registrarWriters, type RegistrarServices } from './formats.js';
+
+export type { RegistrarServices };
 
 /** Kind of an export the area asked for. */
 export const RUN_KIND = 'export.run';

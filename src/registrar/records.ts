@@ -68,19 +68,39 @@ export async function countRecords(db: Db, q: RecordQuery): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** The records, in seq order, one page at a time. */
-export async function* readRecords(db: Db, q: RecordQuery, pageSize = 500): AsyncGenerator<ExportRecord[]> {
-  let after = q.afterSeq;
+/** Order of an export: by seq (CSV, JSON Lines) or by learner then seq (CLR, one per learner). */
+export type RecordOrder = 'seq' | 'learner';
+
+/**
+ * The records, one page at a time, in seq order or grouped by learner. Both orders are
+ * keyset-paged: the next page starts after the last key seen, never at an offset.
+ */
+export async function* readRecords(
+  db: Db,
+  q: RecordQuery,
+  pageSize = 500,
+  order: RecordOrder = 'seq',
+): AsyncGenerator<ExportRecord[]> {
+  let lastSeq = q.afterSeq;
+  let lastLearner: string | undefined;
   for (;;) {
+    const keyset =
+      order === 'seq'
+        ? gt(t.seq, lastSeq)
+        : lastLearner === undefined
+          ? gt(t.seq, q.afterSeq)
+          : and(gt(t.seq, q.afterSeq), sql`(${t.learnerId}, ${t.seq}) > (${lastLearner}, ${lastSeq})`);
     const page = await db
       .select({ row: t, status: statusExpr(q) })
       .from(t)
-      .where(and(gt(t.seq, after), ...conditions(q)))
-      .orderBy(asc(t.seq))
+      .where(and(keyset, ...conditions(q)))
+      .orderBy(...(order === 'seq' ? [asc(t.seq)] : [asc(t.learnerId), asc(t.seq)]))
       .limit(pageSize);
     if (page.length === 0) return;
     yield page.map((p) => ({ ...p.row, status: p.status }));
-    after = page[page.length - 1]!.row.seq;
+    const last = page[page.length - 1]!.row;
+    lastSeq = last.seq;
+    lastLearner = last.learnerId;
     if (page.length < pageSize) return;
   }
 }

@@ -16,7 +16,7 @@ import type { ClaimedJob, JobContext } from '../jobs/index.js';
 import { PermanentJobError } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import { storedFilters, type ExportFilters } from './filters.js';
-import { countExport, streamExport, type WriterFactory } from './export.js';
+import { countExport, streamExport, type WriterResolver } from './export.js';
 import { currentCeiling } from './records.js';
 
 /** A stored run. */
@@ -35,7 +35,7 @@ export interface RunDeps {
   /** Every export file lives under this directory. */
   exportRoot: string;
   timeZone: string;
-  writers: WriterFactory;
+  writers: WriterResolver;
 }
 
 /** Records a run the area asked for (the caller enqueues `export.run`). */
@@ -165,6 +165,8 @@ export async function executeRun(
   const part = `${final}.part`;
   let lastBeat = Date.now();
   try {
+    const writer = await deps.writers(run.format, run.platformId);
+    if (!writer) throw new PermanentJobError(`the ${run.format} format is not available on this server`);
     await mkdir(dir, { recursive: true, mode: 0o750 });
     const out = createWriteStream(part, { mode: 0o640 });
     const opened = new Promise<void>((resolve, reject) => {
@@ -188,7 +190,7 @@ export async function executeRun(
         },
       },
       out,
-      deps.writers,
+      writer,
     );
     out.end();
     await finished(out);
@@ -239,7 +241,7 @@ export async function executeRun(
     );
   } catch (err) {
     await rm(part, { force: true }).catch(() => undefined);
-    const last = job.attempts >= job.maxAttempts;
+    const last = err instanceof PermanentJobError || job.attempts >= job.maxAttempts;
     const message = err instanceof Error ? err.message : String(err);
     await db
       .update(registrarExportRuns)

@@ -5,7 +5,7 @@
  * the back-pressure and the checksum in one place.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { ExportRecord } from './records.js';
+import type { ExportRecord, RecordOrder } from './records.js';
 
 type Json = Record<string, unknown>;
 
@@ -88,10 +88,14 @@ export const CSV_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRecord) => s
 /** A format's text: a header, each page, a trailer. */
 export interface RecordWriter {
   contentType: string;
+  /** Pages by seq (default) or grouped by learner. */
+  order?: RecordOrder;
   extension: string;
   header(): string;
   page(records: readonly ExportRecord[]): string | Promise<string>;
   end(): string | Promise<string>;
+  /** What the file counts, when not one line per record (CLR: credentials). */
+  units?(): number;
 }
 
 /** CSV, RFC 4180. */

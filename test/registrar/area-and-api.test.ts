@@ -11,6 +11,11 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { Browser, CLAIM, startPlatform, type Platform } from '../platform/index.js';
 import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
+import { buildDidDocument, didWeb } from '../../src/badges/did-web.js';
+import { createDocumentLoader } from '../../src/badges/document-loader.js';
+import { generateIssuerKey, publicKeyOf } from '../../src/badges/keys.js';
+import { verifyCredential } from '../../src/badges/signing.js';
+import type { ClrSignerSource } from '../../src/registrar/formats.js';
 import { createToken } from '../../src/registrar/tokens.js';
 import { seedAward, seedCourse, seedRevocation, type SeededCourse } from './fixtures.js';
 
@@ -248,6 +253,43 @@ describe('tokens and the API', () => {
       expect.arrayContaining(['REGISTRAR_SCOPE', 'REGISTRAR_OTHER_PLATFORM']),
     );
   });
+});
+
+describe('CLR through the API', () => {
+  test('503 with a sentence while no issuer key signs; signed credentials once one does', async () => {
+    const { secret } = await createToken(jalon.database.db, {
+      platformId: moodleId,
+      name: 'clr',
+      scopes: ['clr:read'],
+      createdBy: 'test',
+    });
+    const from = jalon.logs.length;
+    const refused = await api('format=clr', secret);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('csv');
+    expect(reasonsSince(from)).toContain('REGISTRAR_FORMAT_UNAVAILABLE');
+    expect((await api('format=csv', secret)).status).toBe(403); // clr:read does not give CSV
+
+    const did = didWeb('jalon.example.edu', 'issuers/college');
+    const key = generateIssuerKey(did);
+    const loader = createDocumentLoader({ publicUrl: 'https://jalon.example.edu' });
+    loader.registerDidDocument(buildDidDocument(did, [publicKeyOf(key)]));
+    const services = jalon.running.services as typeof jalon.running.services & {
+      clrSigner?: ClrSignerSource;
+    };
+    services.clrSigner = async (platformId) => (platformId === moodleId ? { key, loader } : undefined);
+    try {
+      const res = await api('format=clr', secret);
+      expect(res.status).toBe(200);
+      const lines = (await res.text()).trimEnd().split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(7);
+      for (const line of lines.slice(0, 3)) {
+        expect((await verifyCredential(JSON.parse(line), loader)).verdict).toBe('valid');
+      }
+    } finally {
+      delete services.clrSigner;
+    }
+  }, 60_000);
 });
 
 describe('exports from the area', () => {
