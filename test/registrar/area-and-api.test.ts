@@ -95,6 +95,12 @@ describe('who may open the area', () => {
     expect(page.body).not.toContain('C1'); // the other platform's records are not counted here
   });
 
+  test('the administration page links to it', async () => {
+    const s = await launchAs('ana', [ADMIN_ROLE]);
+    const admin = await s.browser.get(`${jalon.url}/lti/admin?ltik=${encodeURIComponent(s.ltik)}`);
+    expect(admin.body).toContain('id="registrar-link"');
+  });
+
   test('a system administrator too', async () => {
     const s = await launchAs('dana', [SYS_ADMIN_ROLE]);
     expect((await s.browser.get(`${area()}?ltik=${encodeURIComponent(s.ltik)}`)).status).toBe(200);
