@@ -4,7 +4,6 @@
  * A writer is fed one page at a time and returns the text to write, so the caller keeps
  * the back-pressure and the checksum in one place.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { ExportRecord, RecordOrder } from './records.js';
 
 type Json = Record<string, unknown>;
@@ -40,7 +39,10 @@ export function essentialsOf(r: ExportRecord) {
 }
 
 /** The CSV columns, in order; each with how it is read from a record. */
-export const CSV_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRecord) => string]> = [
+/** What a column reads: the record and its essentials (read once per record). */
+type Essentials = ReturnType<typeof essentialsOf>;
+
+export const CSV_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRecord, e: Essentials) => string]> = [
   ['record_id', (r) => r.id],
   ['seq', (r) => String(r.seq)],
   ['event', (r) => r.event],
@@ -49,11 +51,11 @@ export const CSV_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRecord) => s
   ['award_id', (r) => r.awardId],
   ['microcredential_id', (r) => r.microcredentialId],
   ['definition_version_id', (r) => r.definitionVersionId],
-  ['microcredential_code', (r) => essentialsOf(r).code],
+  ['microcredential_code', (_r, e) => e.code],
   ['title_en', (r) => localized(r.title, 'en')],
   ['title_fr', (r) => localized(r.title, 'fr')],
-  ['institution_name', (r) => essentialsOf(r).institutionName],
-  ['institution_url', (r) => essentialsOf(r).institutionUrl],
+  ['institution_name', (_r, e) => e.institutionName],
+  ['institution_url', (_r, e) => e.institutionUrl],
   ['platform_id', (r) => r.platformId],
   ['course_id', (r) => r.contextId],
   ['course_code', (r) => r.courseCode ?? ''],
@@ -64,15 +66,15 @@ export const CSV_COLUMNS: ReadonlyArray<readonly [string, (r: ExportRecord) => s
   ['sis_person_id', (r) => r.sisPersonId ?? ''],
   ['learner_name', (r) => r.learnerName ?? ''],
   ['learner_email', (r) => r.learnerEmail ?? ''],
-  ['credits', (r) => text(essentialsOf(r).credits)],
-  ['notional_hours', (r) => text(essentialsOf(r).notionalHours)],
-  ['level_en', (r) => essentialsOf(r).levelEn],
-  ['level_fr', (r) => essentialsOf(r).levelFr],
-  ['delivery_mode', (r) => essentialsOf(r).deliveryMode],
-  ['assessment_types', (r) => essentialsOf(r).assessmentTypes.join(';')],
-  ['stacking', (r) => essentialsOf(r).stacking],
-  ['stacking_towards_en', (r) => essentialsOf(r).stackingTowardsEn],
-  ['stacking_towards_fr', (r) => essentialsOf(r).stackingTowardsFr],
+  ['credits', (_r, e) => text(e.credits)],
+  ['notional_hours', (_r, e) => text(e.notionalHours)],
+  ['level_en', (_r, e) => e.levelEn],
+  ['level_fr', (_r, e) => e.levelFr],
+  ['delivery_mode', (_r, e) => e.deliveryMode],
+  ['assessment_types', (_r, e) => e.assessmentTypes.join(';')],
+  ['stacking', (_r, e) => e.stacking],
+  ['stacking_towards_en', (_r, e) => e.stackingTowardsEn],
+  ['stacking_towards_fr', (_r, e) => e.stackingTowardsFr],
   ['score', (r) => r.score ?? ''],
   ['by_prior_learning', (r) => (r.byPriorLearning ? 'true' : 'false')],
   ['decided_by', (r) => r.decidedBy],
@@ -98,20 +100,28 @@ export interface RecordWriter {
   units?(): number;
 }
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** One RFC 4180 field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+export const csvField = (v: string): string => (NEEDS_QUOTES.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/** One CSV record, CRLF-terminated. */
+const csvLine = (fields: readonly string[]): string => `${fields.map(csvField).join(',')}\r\n`;
+
 /** CSV, RFC 4180. */
 export function csvWriter(): RecordWriter {
-  const opts = { record_delimiter: '\r\n' as const, eof: true };
   return {
     contentType: 'text/csv; charset=utf-8; header=present',
     extension: 'csv',
-    header: () => stringify([CSV_COLUMNS.map(([name]) => name)], opts),
-    page: (records) =>
-      records.length === 0
-        ? ''
-        : stringify(
-            records.map((r) => CSV_COLUMNS.map(([, get]) => get(r))),
-            opts,
-          ),
+    header: () => csvLine(CSV_COLUMNS.map(([name]) => name)),
+    page: (records) => {
+      let out = '';
+      for (const r of records) {
+        const e = essentialsOf(r);
+        out += csvLine(CSV_COLUMNS.map(([, get]) => get(r, e)));
+      }
+      return out;
+    },
     end: () => '',
   };
 }
