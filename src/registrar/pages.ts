@@ -66,7 +66,7 @@ function runView(run: ExportRun, base: string, ltik: string) {
     scheduleId: run.scheduleId,
     period: run.period,
     downloadUrl:
-      run.status === 'done' && !run.scheduleId
+      run.status === 'done'
         ? `${base}/registrar/runs/${encodeURIComponent(run.id)}/download?ltik=${encodeURIComponent(ltik)}`
         : null,
   };

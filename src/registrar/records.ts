@@ -30,11 +30,17 @@ export interface RecordQuery {
 
 const t = transcriptRecords;
 
-/** The award's status: revoked when a `revoked` row exists (at or below the ceiling), else expired or active. */
+/**
+ * The award's status: revoked when a `revoked` row exists (at or below the ceiling), else
+ * expired or active. A scalar subquery with LIMIT 1 rather than EXISTS: PostgreSQL turns an
+ * EXISTS into a hashed subplan over every revocation, once per page; this stays one probe
+ * of the (award, event) index per row.
+ */
 function statusExpr(q: Pick<RecordQuery, 'ceiling' | 'at'>): SQL<RecordStatus> {
   return sql<RecordStatus>`case
-    when exists (select 1 from transcript_records r
-                 where r.award_id = "transcript_records"."award_id" and r.event = 'revoked' and r.seq <= ${q.ceiling}) then 'revoked'
+    when (select 1 from transcript_records r
+          where r.award_id = "transcript_records"."award_id" and r.event = 'revoked' and r.seq <= ${q.ceiling}
+          limit 1) is not null then 'revoked'
     when ${t.expiresAt} is not null and ${t.expiresAt} <= ${q.at.toISOString()}::timestamptz then 'expired'
     else 'active' end`;
 }
