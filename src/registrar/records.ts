@@ -56,13 +56,24 @@ function conditions(q: RecordQuery): SQL[] {
   return c;
 }
 
-/** The highest seq now (0 when there are no records). */
+/**
+ * The highest seq now (0 when there are no records), safe as a watermark: `seq` is taken
+ * when a row is inserted, not when it commits, so a slow award transaction could commit
+ * seq 10 after seq 11 is visible, and "after 11" would skip it for ever. Reading the
+ * maximum under a SHARE lock waits for the transactions writing records to commit (their
+ * ROW EXCLUSIVE lock conflicts) and holds new inserts for that instant, so every seq up
+ * to the ceiling is committed and visible.
+ */
 export async function currentCeiling(db: Db, platformId: string): Promise<number> {
-  const [row] = await db
-    .select({ m: max(t.seq) })
-    .from(t)
-    .where(eq(t.platformId, platformId));
-  return Number(row?.m ?? 0);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local lock_timeout = '10s'`);
+    await tx.execute(sql`lock table transcript_records in share mode`);
+    const [row] = await tx
+      .select({ m: max(t.seq) })
+      .from(t)
+      .where(eq(t.platformId, platformId));
+    return Number(row?.m ?? 0);
+  });
 }
 
 /** How many records the query will give (for progress). */

@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PassThrough } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { openDatabase } from '../../src/db/client.js';
 import { parseFilters } from '../../src/registrar/filters.js';
+import { currentCeiling } from '../../src/registrar/records.js';
 import { streamExport, type ExportRequest } from '../../src/registrar/export.js';
 import { CSV_COLUMNS } from '../../src/registrar/writers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -190,4 +192,39 @@ describe('filters', () => {
       expect(r.problems[0]!.params!.known).toContain('microcredential');
     }
   });
+});
+
+describe('the watermark', () => {
+  const onServer = Boolean(process.env.DATABASE_URL);
+  (onServer ? test : test.skip)(
+    'a record whose transaction is still open when an export starts is not skipped by the next since',
+    async () => {
+      const other = await openDatabase({ url: database.url! });
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let inserted!: () => void;
+        const didInsert = new Promise<void>((r) => (inserted = r));
+        // A slow award: its record takes a seq, then the transaction stays open a while.
+        const slow = other.db.transaction(async (tx) => {
+          await seedAward(tx, platformId, math, { learner: 'slow' });
+          inserted();
+          await held;
+        });
+        await didInsert;
+        const ceiling = currentCeiling(database.db, platformId);
+        let settled = false;
+        void ceiling.then(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(settled).toBe(false); // waits for the open transaction
+        release();
+        await slow;
+        const top = await ceiling;
+        const { text } = await run({ format: 'csv', ceiling: top, filters: { course: 'math' } });
+        expect(csvRows(text).map((r) => r.learner_id)).toContain('slow');
+      } finally {
+        await other.close();
+      }
+    },
+  );
 });
