@@ -10,6 +10,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -36,19 +38,38 @@ function sink(): Writable & { bytes: number } {
   return w;
 }
 
-/** Runs `fn` while sampling the heap and RSS; returns the peaks above the start, in MB. */
-async function withMemory<T>(fn: () => Promise<T>): Promise<{ value: T; heapMB: number; rssMB: number }> {
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/**
+ * Runs `fn` while sampling the heap and RSS; returns the peaks above the start and the heap
+ * still held after a full GC at the end (what the export retained), in MB.
+ */
+async function withMemory<T>(
+  fn: (sample: () => void) => Promise<T>,
+): Promise<{ value: T; heapMB: number; rssMB: number; retainedMB: number }> {
+  gc();
   const start = process.memoryUsage();
   let heap = start.heapUsed;
   let rss = start.rss;
-  const timer = setInterval(() => {
+  const sample = () => {
     const m = process.memoryUsage();
     heap = Math.max(heap, m.heapUsed);
     rss = Math.max(rss, m.rss);
-  }, 20);
+  };
+  // PGlite may answer without ever yielding to timers: the export also samples per page.
+  const timer = setInterval(sample, 20);
   try {
-    const value = await fn();
-    return { value, heapMB: (heap - start.heapUsed) / 2 ** 20, rssMB: (rss - start.rss) / 2 ** 20 };
+    const value = await fn(sample);
+    sample();
+    gc();
+    const retainedMB = (process.memoryUsage().heapUsed - start.heapUsed) / 2 ** 20;
+    return {
+      value,
+      heapMB: (heap - start.heapUsed) / 2 ** 20,
+      rssMB: (rss - start.rss) / 2 ** 20,
+      retainedMB,
+    };
   } finally {
     clearInterval(timer);
   }
@@ -177,19 +198,27 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     ctx.progress(
       `  seeded ${records.toLocaleString('en')} records in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
-    const memory: Record<string, { heapMB: number; rssMB: number }> = {
-      jalon: { heapMB: 0, rssMB: 0 },
-      copy: { heapMB: 0, rssMB: 0 },
+    const memory: Record<string, { heapMB: number; rssMB: number; retainedMB: number }> = {
+      jalon: { heapMB: 0, rssMB: 0, retainedMB: 0 },
+      copy: { heapMB: 0, rssMB: 0, retainedMB: 0 },
     };
     const copy = copyTarget(target.database, target.url, platformId);
     const subject: Target = {
       name: 'jalon',
       async op() {
         const out = sink();
-        const m = await withMemory(() =>
+        const m = await withMemory((sample) =>
           streamExport(
             target.database.db,
-            { platformId, filters: {}, format: 'csv', afterSeq: 0, timeZone: TZ, pageSize: 1000 },
+            {
+              platformId,
+              filters: {},
+              format: 'csv',
+              afterSeq: 0,
+              timeZone: TZ,
+              pageSize: 1000,
+              onProgress: sample,
+            },
             out,
           ),
         );
@@ -197,6 +226,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         memory.jalon = {
           heapMB: Math.max(memory.jalon!.heapMB, m.heapMB),
           rssMB: Math.max(memory.jalon!.rssMB, m.rssMB),
+          retainedMB: Math.max(memory.jalon!.retainedMB, m.retainedMB),
         };
         return { rows: m.value.rows, MB: out.bytes / 2 ** 20 };
       },
@@ -204,10 +234,11 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     const baseline: Target = {
       name: 'copy',
       async op() {
-        const m = await withMemory(copy);
+        const m = await withMemory(() => copy());
         memory.copy = {
           heapMB: Math.max(memory.copy!.heapMB, m.heapMB),
           rssMB: Math.max(memory.copy!.rssMB, m.rssMB),
+          retainedMB: Math.max(memory.copy!.retainedMB, m.retainedMB),
         };
         return { rows: records, MB: m.value / 2 ** 20 };
       },
@@ -234,7 +265,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         '  jalon = streamExport: keyset pages of 1,000 by seq, status (revoked/expired) per record, 42 columns,',
         '  RFC 4180 CSV built in JS, written to a Writable with back-pressure and hashed (SHA-256).',
         `  copy = ${ctx.postgresUrl ? 'psql -c' : 'PGlite query'} "COPY (SELECT * … ORDER BY seq) TO ${ctx.postgresUrl ? 'STDOUT' : "'/dev/blob'"} WITH CSV HEADER" of the same rows.`,
-        `Peak growth during an export (driver process): jalon heap ${mb(memory.jalon!.heapMB)}, RSS ${mb(memory.jalon!.rssMB)};`,
+        `Peak growth during an export (driver process): jalon heap ${mb(memory.jalon!.heapMB)}, RSS ${mb(memory.jalon!.rssMB)},`,
+        `  heap still held after a full GC at the end ${mb(memory.jalon!.retainedMB)} (garbage awaiting GC, not a buffer of rows);`,
         `  copy heap ${mb(memory.copy!.heapMB)}, RSS ${mb(memory.copy!.rssMB)}${ctx.postgresUrl ? ' (psql is its own process)' : ' (PGlite holds the whole COPY output)'}.`,
       ],
     };
