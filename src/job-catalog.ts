@@ -7,10 +7,11 @@
 import { badgeJobs } from './badges/jobs.js';
 import { intakeJobs } from './intake/jobs.js';
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
+import { registrarJobs } from './registrar/jobs.js';
 import type { Services } from './services.js';
 import { decisionsJobs } from './standings/jobs.js';
 
 /** The catalog of the running service. */
 export function jobCatalog(s: Services): JobCatalog {
-  return mergeCatalogs(intakeJobs(s), decisionsJobs(s), badgeJobs(s));
+  return mergeCatalogs(intakeJobs(s), decisionsJobs(s), badgeJobs(s), registrarJobs(s));
 }

@@ -26,6 +26,7 @@ import { registrationRouter } from './registration-route.js';
 import { securityHeaders } from './security.js';
 import { standingsRouter } from './standings-pages.js';
 import { renderPage, requestLang } from './views.js';
+import { registrarApi, registrarPages } from '../registrar/index.js';
 
 /** The AGS tag that identifies Jalon's own gradebook column in a course. */
 export const JALON_COLUMN_TAG = 'jalon-microcredential';
@@ -71,6 +72,7 @@ export function createApp(s: Services): express.Express {
     renderPage(req, res, 'home.njk', {});
   });
   app.use('/lti', registrationRouter({ ...s, invite: s.secrets.registrationInvite, renderError }));
+  app.use('/api/registrar', registrarApi(s));
   app.use('/oauth', oauthRouter({ connectors: s.connectors, db: s.database.db, log: s.log }));
   // Before definitionPagesRouter: its learner-page hook loads the learner's standing first.
   s.engine.useLaunchRoutes(
@@ -107,6 +109,7 @@ export function createApp(s: Services): express.Express {
   s.engine.useLaunchRoutes(adminPagesRouter(s.engine, s.registry, base, s.urls));
   s.engine.useLaunchRoutes(connectorAdminRouter({ ...s, db: s.database.db, base }));
   mountBadgeRoutes(app, s, base);
+  s.engine.useLaunchRoutes(registrarPages(s, base));
   app.use('/lti', s.engine.app);
   app.use('/push', pushRouter({ ...s, db: s.database.db }));
 

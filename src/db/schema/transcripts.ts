@@ -75,5 +75,8 @@ export const transcriptRecords = pgTable(
     // One `awarded` and at most one `revoked` row per award: replays cannot duplicate.
     uniqueIndex('transcript_records_event_uq').on(t.awardId, t.event),
     index('transcript_records_mc_ix').on(t.microcredentialId, t.seq),
+    // Keyset pages of the registrar's exports: by platform (CSV, JSON Lines) and by learner (CLR).
+    index('transcript_records_platform_seq_ix').on(t.platformId, t.seq),
+    index('transcript_records_learner_ix').on(t.platformId, t.learnerId, t.seq),
   ],
 );
