@@ -71,6 +71,8 @@ export async function startServer(
     throw err;
   }
   services.frameOrigins.start();
+  const { jobCatalog } = await import('./job-catalog.js');
+  services.jobs.setCatalog(jobCatalog(services));
   services.jobs.start();
   handler = createApp(services);
   const closeSocket =

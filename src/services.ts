@@ -12,7 +12,6 @@ import { loadInstanceSecrets, type InstanceSecrets } from './crypto/secrets.js';
 import { openDatabase, type Database } from './db/client.js';
 import { DefinitionRepository } from './definitions/repository.js';
 import { recordLaunchedLearner } from './intake/launch-roster.js';
-import { jobCatalog } from './job-catalog.js';
 import { JobRuntime } from './jobs/runtime.js';
 import type { Logger } from './log.js';
 import { createLtiEngine, type ErrorRenderer, type LtiEngine } from './lti/engine.js';
@@ -50,7 +49,11 @@ export interface Services {
   activities?: ActivitySource;
   /** Creates Jalon's own gradebook column (AGS line item); unset: not wired yet. */
   gradebookColumn?: GradebookColumn;
-  /** The durable queue: enqueue work; the server starts its workers, tests `drain()` it. */
+  /**
+   * The durable queue: enqueue work anywhere; the server loads every module's handlers
+   * (`src/job-catalog.ts`) and starts its workers, tests `drain()` it. The CLI only enqueues,
+   * so it never loads the handlers' modules (the signing stack, the registrar…).
+   */
   jobs: JobRuntime;
   close(): Promise<void>;
 }
@@ -129,6 +132,5 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
       if (!opts.database) await database.close();
     },
   };
-  jobs.setCatalog(jobCatalog(services));
   return services;
 }

@@ -6,7 +6,7 @@
 import { loadConfig } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { createServices } from '../services.js';
-import { renderError } from '../web/app.js';
+import { renderError } from '../web/error-page.js';
 import { sendToServer } from './admin-socket.js';
 import { runCommand } from './commands.js';
 import { acquireDataDirLock } from './data-dir-lock.js';

@@ -7,10 +7,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ROOT_DIR } from '../config/index.js';
-import type { Lang } from '../i18n/index.js';
-import { translator } from '../i18n/index.js';
 import type { Logger } from '../log.js';
-import type { ErrorRenderer } from '../lti/engine.js';
 import type { Services } from '../services.js';
 import { adminPagesRouter } from './admin-pages.js';
 import { mountBadgeRoutes } from './badge-routes.js';
@@ -23,34 +20,16 @@ import { launchPagesRouter } from './launch-pages.js';
 import { oauthRouter } from './oauth-routes.js';
 import { pushRouter } from './push-routes.js';
 import { registrationRouter } from './registration-route.js';
+import { renderError } from './error-page.js';
 import { securityHeaders } from './security.js';
 import { standingsRouter } from './standings-pages.js';
-import { renderPage, requestLang } from './views.js';
+import { renderPage } from './views.js';
 import { registrarApi, registrarPages } from '../registrar/index.js';
+
+export { renderError };
 
 /** The AGS tag that identifies Jalon's own gradebook column in a course. */
 export const JALON_COLUMN_TAG = 'jalon-microcredential';
-
-/** Renders an HttpError as a page in the person's language. */
-export const renderError: ErrorRenderer = (req, res, err, lang, extra) => {
-  if (lang) res.locals.lang = lang;
-  const l: Lang = requestLang(req, res);
-  const t = translator(l);
-  if (res.headersSent) return;
-  renderPage(
-    req,
-    res,
-    'error.njk',
-    {
-      message: t(err.messageKey, err.params),
-      requestId: res.locals.requestId ?? '-',
-      actionUrl: extra?.actionUrl,
-      actionLabel: extra?.actionLabelKey ? t(extra.actionLabelKey) : undefined,
-      actionNewWindow: extra?.newWindow,
-    },
-    err.status,
-  );
-};
 
 /** Builds the application over the services. */
 export function createApp(s: Services): express.Express {
