@@ -50,17 +50,27 @@ const countAll = async () => ({
 });
 
 /**
- * The JWKS Jalon publishes. Activation generates an RSA key synchronously in this very
- * process, which can outlast an idle keep-alive connection: one retry on a reset socket.
+ * The JWKS Jalon publishes, on a connection of its own: activation generates an RSA key
+ * synchronously in this very process, and a pooled keep-alive socket can time out on the
+ * server's side while the event loop is busy (a reset, however often fetch retries it).
  */
-async function publishedKeys(): Promise<unknown[]> {
-  const get = async () => ((await (await fetch(`${jalon.url}/lti/keys`)).json()) as { keys: unknown[] }).keys;
-  try {
-    return await get();
-  } catch (err) {
-    if (!(err instanceof TypeError)) throw err;
-    return get();
-  }
+function publishedKeys(): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${jalon.url}/lti/keys`, { agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { keys: unknown[] }).keys);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }
 
 /** Each test speaks from its own address (trusted proxy header), so the rate limit is per test. */
