@@ -139,6 +139,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   };
 
   const comparisons: Comparison[] = [];
+  const measuredNotes: string[] = [];
   try {
     // Signing: the main thread, 1 worker, 2 workers and the baseline, interleaved in one group so
     // all four see the same background load. Slices are time-bound (a pool finishes ops faster).
@@ -151,6 +152,12 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       signPlan,
       (round, target, perSecond) => ctx.progress(`  round ${round + 1} ${target}: ${perSecond.toFixed(1)}/s`),
     )) as [Measure, Measure, Measure, Measure];
+    // How much CPU the process got per wall-clock second in each target's slices: a pool can
+    // only beat the main thread when the machine lets it have the second core.
+    const cores = (m: Measure) => ((m.opsPerSecond * (m.cpuMsPerOp ?? Number.NaN)) / 1000).toFixed(2);
+    measuredNotes.push(
+      `sign: cores the process used (CPU-s per wall-s): main ${cores(main)}, pool×1 ${cores(p1)}, pool×2 ${cores(p2)}, baseline ${cores(base)}; load average ${os.loadavg()[0]!.toFixed(2)}.`,
+    );
     comparisons.push(
       { label: 'sign', subject: main, baseline: base },
       { label: 'sign pool×1', subject: p1, baseline: base },
@@ -179,6 +186,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       'One process; CPU per op is this process’s CPU (all its threads) over each slice.',
       `sign: main thread (sequential), pool×1 / pool×2 = createSigningPool (worker_threads, 2 ops in flight per worker); ${os.cpus().length} cores here.`,
       '  the baseline runs on the main thread (one core): pool×2/baseline near 2 × (main/baseline) means signing scales to both cores.',
+      ...measuredNotes,
       'sign/verify baseline: the same credential → jsonld.toRDF (safe) → RDFC-1.0 → SHA-256 → raw Ed25519.',
       '  eddsa-rdfc-2022 also canonicalises the proof configuration, so expect about 0.7 of the baseline.',
       'verify (jalon) includes the issuer-key check and the status list credential’s own signature.',
