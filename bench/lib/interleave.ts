@@ -20,6 +20,8 @@ export interface Target {
   /** One operation; resolves with per-operation counters (summed), throws on failure. */
   op(index: number): Promise<Record<string, number> | void>;
   sample?(): Promise<CounterSample>;
+  /** Operations in flight for this target, when it differs from the plan's (e.g. a worker pool). */
+  concurrency?: number;
 }
 
 /** How much to run. */
@@ -81,7 +83,7 @@ async function runSlice(target: Target, plan: SlicePlan, tally: Tally, nextIndex
       }
     }
   };
-  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  await Promise.all(Array.from({ length: target.concurrency ?? plan.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
   tally.driverCpuUs += driverCpuUs() - driverBefore;
   const after = await target.sample?.();
@@ -115,6 +117,42 @@ function toMeasure(name: string, t: Tally): Measure {
     perOp,
     ...(t.firstError !== undefined ? { firstError: t.firstError } : {}),
   };
+}
+
+function freshTally(): Tally {
+  return {
+    latencies: [],
+    errors: 0,
+    seconds: 0,
+    cpuUs: 0,
+    cpuKnown: true,
+    driverCpuUs: 0,
+    attempted: 0,
+    sliceOpsPerSecond: [],
+    sums: {},
+  };
+}
+
+/**
+ * Like {@link runInterleaved} for any number of targets: each round runs one slice of every
+ * target, the order rotated by one each round so none always runs first (or last).
+ */
+export async function runInterleavedMany(
+  targets: readonly Target[],
+  plan: SlicePlan,
+  onSlice?: (round: number, target: string, opsPerSecond: number) => void,
+): Promise<Measure[]> {
+  const tallies = targets.map(freshTally);
+  const nextIndex = { n: 0 };
+  for (let round = 0; round < plan.rounds; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (round + k) % targets.length;
+      const tally = tallies[i]!;
+      await runSlice(targets[i]!, plan, tally, nextIndex);
+      onSlice?.(round, targets[i]!.name, tally.sliceOpsPerSecond[tally.sliceOpsPerSecond.length - 1]!);
+    }
+  }
+  return targets.map((t, i) => toMeasure(t.name, tallies[i]!));
 }
 
 /** Runs `plan.rounds` rounds of one slice per target, alternating the order each round. */

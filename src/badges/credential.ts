@@ -20,6 +20,8 @@ import type {
   Lang,
   OpenBadgeCredential,
   ProfileJson,
+  ResultInput,
+  ResultJson,
   StatusEntryInput,
 } from './types.js';
 
@@ -51,6 +53,15 @@ export function achievementEditionId(definitionVersionId: string, lang: Lang): s
 /** Id of the result description (the summative assessment) of one language edition. */
 export function resultDescriptionId(definitionVersionId: string, lang: Lang): string {
   return deriveUrnUuid(definitionVersionId, `result-description:${lang}`);
+}
+
+/**
+ * Id of the "decided by the instructor" result description of one achievement edition. It is
+ * derived from the edition's id (which the credential carries), so a reader of the credential alone
+ * can tell Jalon's decision result apart from any other `Status` result.
+ */
+export function decisionResultDescriptionId(achievementEditionId: string): string {
+  return deriveUrnUuid(achievementEditionId, 'result-description:instructor-decision');
 }
 
 /** The revocation entry pointing at a status list bit. */
@@ -125,7 +136,8 @@ function buildIssuer(issuer: IssuerProfileInput, lang: Lang): ProfileJson {
   return profile;
 }
 
-function buildAchievement(a: AchievementInput, lang: Lang, thresholdPercent: number): AchievementJson {
+function buildAchievement(a: AchievementInput, lang: Lang, result: ResultInput): AchievementJson {
+  const thresholdPercent = result.thresholdPercent;
   if (!isUrnUuid(a.id)) throw new CredentialInputError('achievement.id must be a urn:uuid');
   if (!Number.isFinite(a.notionalHours) || a.notionalHours <= 0) {
     throw new CredentialInputError('achievement.notionalHours must be positive');
@@ -165,6 +177,16 @@ function buildAchievement(a: AchievementInput, lang: Lang, thresholdPercent: num
     learnerOutcome: nonEmpty(a.learnerOutcomes, 'achievement.learnerOutcomes'),
     stackability: a.stackability,
   };
+  if (result.kind === 'decision') {
+    // The assessment's Percent description stays (it is what the criteria name); the decision is
+    // a second description the Result links to.
+    achievement.resultDescription.push({
+      id: decisionResultDescriptionId(achievement.id),
+      type: ['ResultDescription'],
+      name: text(result.decisionName, lang, 'result.decisionName'),
+      resultType: 'Status',
+    });
+  }
   if (a.creditsAvailable !== undefined) {
     if (!Number.isFinite(a.creditsAvailable) || a.creditsAvailable < 0) {
       throw new CredentialInputError('achievement.creditsAvailable must be a non-negative number');
@@ -232,12 +254,17 @@ export function buildCredential(input: CredentialInput): OpenBadgeCredential {
   const { lang, result, dates, learner } = input;
   if (lang !== 'fr' && lang !== 'en') throw new CredentialInputError(`unsupported language: ${String(lang)}`);
   if (!isUrnUuid(input.id)) throw new CredentialInputError('credential id must be a urn:uuid');
-  assertPercent(result.score, 'result.score');
   assertPercent(result.thresholdPercent, 'result.thresholdPercent');
-  if (result.score < result.thresholdPercent) {
-    throw new CredentialInputError('result.score is below the threshold: no micro-credential to issue');
+  if (result.kind !== 'decision') {
+    assertPercent(result.score, 'result.score');
+    if (result.score < result.thresholdPercent) {
+      throw new CredentialInputError('result.score is below the threshold: no micro-credential to issue');
+    }
   }
-  if (!Number.isSafeInteger(result.attemptNumber) || result.attemptNumber < 1) {
+  if (
+    (result.kind !== 'decision' || result.attemptNumber !== undefined) &&
+    (!Number.isSafeInteger(result.attemptNumber) || (result.attemptNumber ?? 0) < 1)
+  ) {
     throw new CredentialInputError('result.attemptNumber must be a positive integer');
   }
   if (learner.name.trim() === '') throw new CredentialInputError('learner.name is empty');
@@ -253,8 +280,22 @@ export function buildCredential(input: CredentialInput): OpenBadgeCredential {
     throw new CredentialInputError('dates.activityEnd is before dates.activityStart');
   }
 
-  const achievement = buildAchievement(input.achievement, lang, result.thresholdPercent);
-  const resultDescription = achievement.resultDescription[0]?.id ?? '';
+  const achievement = buildAchievement(input.achievement, lang, result);
+  const resultJson: ResultJson =
+    result.kind === 'decision'
+      ? {
+          type: ['Result'],
+          resultDescription: decisionResultDescriptionId(achievement.id),
+          status: 'Completed',
+          ...(result.attemptNumber !== undefined && { attemptNumber: result.attemptNumber }),
+        }
+      : {
+          type: ['Result'],
+          resultDescription: achievement.resultDescription[0]?.id ?? '',
+          value: String(result.score),
+          status: 'Completed',
+          attemptNumber: result.attemptNumber,
+        };
   const credential: OpenBadgeCredential = {
     '@context': [
       VC_V2_CONTEXT_URL,
@@ -274,15 +315,7 @@ export function buildCredential(input: CredentialInput): OpenBadgeCredential {
       name: learner.name.trim(),
       identifier: [emailIdentity(learner.email, learner.identitySalt)],
       achievement,
-      result: [
-        {
-          type: ['Result'],
-          resultDescription,
-          value: String(result.score),
-          status: 'Completed',
-          attemptNumber: result.attemptNumber,
-        },
-      ],
+      result: [resultJson],
       byPriorLearning: result.byPriorLearning,
     },
     credentialStatus: statusEntry(input.status),

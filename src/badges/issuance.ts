@@ -44,10 +44,12 @@ import type {
   Bilingual,
   CredentialInput,
   DeliveryMode,
+  EvidenceInput,
   IdentityVerification,
   IssuerProfileInput,
   Lang,
   OpenBadgeCredential,
+  ResultInput,
   Signed,
   StackTargetInput,
   Supervision,
@@ -359,10 +361,42 @@ export async function issueBadge(
     options.fallbackEmail ?? `no-reply@${new URL(deps.publicUrl).hostname}`,
   );
   const threshold = def.assessment.passThreshold;
-  // A manual award may carry no score: the award itself says the threshold was met.
-  const score = award.score === null ? threshold : Number(award.score);
+  // An instructor may award without a score. The credential then says so (a Status result) and
+  // states no score: writing the threshold there would claim a mark the learner never got.
+  if (award.score === null && award.decidedBy !== 'manual')
+    throw new BadgeError('not-issuable', 'an award decided by the policy has no score');
+  const score = award.score === null ? undefined : Number(award.score);
   const salt = newIdentitySalt();
   const attempt = award.passingAttempt ?? 1;
+  const result: ResultInput =
+    score === undefined
+      ? {
+          kind: 'decision',
+          thresholdPercent: threshold,
+          decisionName: translated('claim:credential.decisionName'),
+          ...(award.passingAttempt !== null && { attemptNumber: award.passingAttempt }),
+          byPriorLearning: award.byPriorLearning,
+        }
+      : {
+          score,
+          thresholdPercent: threshold,
+          attemptNumber: attempt,
+          byPriorLearning: award.byPriorLearning,
+        };
+  const course = mc.courseTitle ?? mc.contextId;
+  const evidence: EvidenceInput =
+    score === undefined
+      ? {
+          name: translated('claim:credential.decisionName'),
+          narrative: translated('claim:credential.evidenceDecision', { course }),
+        }
+      : {
+          name: translated('claim:credential.evidenceName', { attempt }),
+          narrative: translated(
+            award.byPriorLearning ? 'claim:credential.evidencePrior' : 'claim:credential.evidence',
+            { attempt, score, threshold, course },
+          ),
+        };
   const badgeId = randomBytes(12).toString('hex');
   const lang = options.lang ?? 'fr';
 
@@ -380,12 +414,7 @@ export async function issueBadge(
         issuer,
         achievement,
         learner: { name: recipient.name, email: recipient.email, identitySalt: salt },
-        result: {
-          score,
-          thresholdPercent: threshold,
-          attemptNumber: attempt,
-          byPriorLearning: award.byPriorLearning,
-        },
+        result,
         dates: {
           awarded: award.awardedAt,
           issued: now,
@@ -394,15 +423,7 @@ export async function issueBadge(
           activityEnd: new Date(Math.min(Date.parse(def.assessment.endAt), award.awardedAt.getTime())),
         },
         status: { statusListCredential: statusListUrl(deps.publicUrl, list.id), statusListIndex: index },
-        evidence: [
-          {
-            name: translated('claim:credential.evidenceName', { attempt }),
-            narrative: translated(
-              award.byPriorLearning ? 'claim:credential.evidencePrior' : 'claim:credential.evidence',
-              { attempt, score, threshold, course: mc.courseTitle ?? mc.contextId },
-            ),
-          },
-        ],
+        evidence: [evidence],
       };
       if (
         input.dates.activityStart &&

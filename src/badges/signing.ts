@@ -35,6 +35,9 @@ export const VERDICTS = [
   'expired',
   'not-yet-valid',
   'status-unknown',
+  // Never returned by verifyCredential (it does not know whose keys the caller holds): set by a
+  // caller such as `/verify` when an unverifiable credential names an issuer it has no keys for.
+  'unknown-issuer',
 ] as const;
 /** Overall outcome of a verification. Only `valid` means the badge can be trusted today. */
 export type Verdict = (typeof VERDICTS)[number];

@@ -43,6 +43,12 @@ export function issuerDid(publicUrl: string, platformId: string): string {
   return didWeb(url.host, [...prefix, 'issuers', platformId]);
 }
 
+/** Whether `did` is an issuer of this Jalon that has keys (so its badges can be checked here). */
+export async function isKnownIssuer(db: Db, publicUrl: string, did: string): Promise<boolean> {
+  const platformId = platformOfDid(publicUrl, did);
+  return platformId !== undefined && (await issuerDidDocument(db, publicUrl, platformId)) !== undefined;
+}
+
 /** The platform id an issuer DID of this Jalon names, or undefined. */
 export function platformOfDid(publicUrl: string, did: string): string | undefined {
   const m = /:issuers:([A-Za-z0-9._~-]+)$/.exec(did.split('#')[0] ?? '');

@@ -155,8 +155,9 @@ export interface LearnerInput {
   identitySalt: string;
 }
 
-/** The learner's result on the summative assessment. */
-export interface ResultInput {
+/** The learner's result on the summative assessment: a score that reached the threshold. */
+export interface ScoredResultInput {
+  kind?: 'score';
   /** Score in percent, 0–100. Must reach the threshold. */
   score: number;
   /** Pass threshold in percent, 0–100 (e.g. 80). */
@@ -166,6 +167,25 @@ export interface ResultInput {
   /** Earned through recognition of prior learning. */
   byPriorLearning: boolean;
 }
+
+/**
+ * An award the instructor decided without a score. The credential then states that decision (an OB
+ * `Status` result, `Completed`) and no score at all: writing the threshold as the score would
+ * claim a mark the learner never got.
+ */
+export interface DecisionResultInput {
+  kind: 'decision';
+  /** Pass threshold of the assessment, still part of the achievement's description. */
+  thresholdPercent: number;
+  /** Name of the decision's result description, e.g. "Decided by the instructor". */
+  decisionName: Bilingual;
+  /** The passing attempt, when the decision rests on one. */
+  attemptNumber?: number;
+  byPriorLearning: boolean;
+}
+
+/** What the learner achieved: a score, or the instructor's decision. */
+export type ResultInput = ScoredResultInput | DecisionResultInput;
 
 /** Dates of the award. */
 export interface AwardDatesInput {
@@ -241,7 +261,7 @@ export interface AlignmentJson {
 }
 
 /** OB 3.0 ResultDescription (the assessment and its threshold). */
-export interface ResultDescriptionJson {
+export interface PercentResultDescriptionJson {
   id: string;
   type: ['ResultDescription'];
   name: string;
@@ -250,6 +270,17 @@ export interface ResultDescriptionJson {
   valueMin: '0';
   valueMax: '100';
 }
+
+/** OB 3.0 ResultDescription of an instructor's decision (the linked Result carries `status`). */
+export interface StatusResultDescriptionJson {
+  id: string;
+  type: ['ResultDescription'];
+  name: string;
+  resultType: 'Status';
+}
+
+/** OB 3.0 ResultDescription. */
+export type ResultDescriptionJson = PercentResultDescriptionJson | StatusResultDescriptionJson;
 
 /** OB 3.0 Achievement with Jalon's extension terms. */
 export interface AchievementJson {
@@ -281,13 +312,13 @@ export interface AchievementJson {
   learningLevel?: string;
 }
 
-/** OB 3.0 Result with Jalon's `attemptNumber`. */
+/** OB 3.0 Result with Jalon's `attemptNumber`; no `value` for an instructor's decision. */
 export interface ResultJson {
   type: ['Result'];
   resultDescription: string;
-  value: string;
+  value?: string;
   status: 'Completed';
-  attemptNumber: number;
+  attemptNumber?: number;
 }
 
 /** OB 3.0 AchievementSubject (the learner). */

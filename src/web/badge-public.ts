@@ -14,7 +14,13 @@ import { isObject } from '../badges/checks.js';
 import { JALON_CONTEXT_PATH, JALON_CONTEXT_V1_TEXT, JSON_LD_MEDIA_TYPE } from '../badges/contexts/index.js';
 import { badgeById, imageUrl, publicImage, type IssuedBadge } from '../badges/issuance.js';
 import { verifyCredential } from '../badges/signing.js';
-import { badgeLoader, issuerDidDocument, statusListCredential, verificationUrl } from '../badges/store.js';
+import {
+  badgeLoader,
+  isKnownIssuer,
+  issuerDidDocument,
+  statusListCredential,
+  verificationUrl,
+} from '../badges/store.js';
 import type { Db } from '../db/client.js';
 import { awards } from '../db/schema/index.js';
 import { translator, type Lang } from '../i18n/index.js';
@@ -244,7 +250,16 @@ export function badgePublicRouter(deps: BadgePublicDeps): Router {
     } else return problem('claim:verify.errors.empty', 400);
     if (!isObject(credential) || (!Array.isArray(credential.type) && typeof credential.type !== 'string'))
       return problem('claim:verify.errors.notCredential', 400);
-    const result = await verifyCredential(credential, loader);
+    let result = await verifyCredential(credential, loader);
+    // Verification is offline, against the keys this Jalon holds: a well-formed credential of an
+    // issuer it does not know cannot be checked here, which is not the same as forged.
+    if (
+      result.verdict === 'invalid' &&
+      result.checks.find((c) => c.id === 'structure')?.outcome === 'passed' &&
+      result.issuerId !== undefined &&
+      !(await isKnownIssuer(deps.db, deps.publicUrl, result.issuerId))
+    )
+      result = { ...result, verdict: 'unknown-issuer' };
     const accept = req.get('accept') ?? '';
     if (accept.includes('application/json') && !accept.includes('text/html')) {
       res.json(result);

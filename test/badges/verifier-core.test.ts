@@ -108,6 +108,23 @@ describe('DCC verifier-core (offline)', () => {
     expect(refused).toEqual([]);
   });
 
+  test('accepts an instructor’s decision without a score (Status result, no value)', async () => {
+    const input = fullInput(college, 'en', 24);
+    input.result = {
+      kind: 'decision',
+      thresholdPercent: 80,
+      decisionName: { fr: 'Décidé par la personne enseignante', en: 'Decided by the instructor' },
+      byPriorLearning: false,
+    };
+    const vc = await signCredential(buildCredential(input), college.keys[0]!, college.loader);
+    expect(vc.credentialSubject.result[0]).not.toHaveProperty('value');
+    const result = await quietly(() => dccVerify({ credential: vc, knownDIDRegistries: [] }));
+    expect(result.errors).toBeUndefined();
+    expect(step(result, 'valid_signature')?.valid).toBe(true);
+    const schema = result.additionalInformation?.find((e) => e.id === 'schema_check');
+    expect(schema?.results).toEqual([expect.objectContaining({ result: { valid: true } })]);
+  });
+
   test('rejects a tampered badge', async () => {
     const forged = structuredClone(badge);
     forged.credentialSubject.achievement.notionalHours = 200;
