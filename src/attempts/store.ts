@@ -38,6 +38,13 @@ export async function recordAttempts(
   db: Db,
   microcredentialId: string,
   records: readonly AttemptRecord[],
+  options: {
+    /**
+     * Runs in the same transaction once the attempts are written, with the learners whose
+     * attempts changed (e.g. to ask for their standings): both commit, or neither does.
+     */
+    then?: (tx: Db, changedLearners: string[]) => Promise<void>;
+  } = {},
 ): Promise<RecordResult> {
   const refused: RefusedAttempt[] = [];
   records.forEach((r, index) => {
@@ -52,12 +59,15 @@ export async function recordAttempts(
     let inserted = 0;
     let updated = 0;
     let unchanged = 0;
+    const changed = new Set<string>();
     for (const a of unique) {
       const outcome = await recordOne(tx as unknown as Db, microcredentialId, a);
       if (outcome === 'inserted') inserted++;
       else if (outcome === 'updated') updated++;
       else unchanged++;
+      if (outcome !== 'unchanged') changed.add(a.learner);
     }
+    if (options.then) await options.then(tx as unknown as Db, [...changed].sort());
     return { ok: true as const, inserted, updated, unchanged };
   });
 }

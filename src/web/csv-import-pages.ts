@@ -10,6 +10,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import multer from 'multer';
 import { parseAttemptsCsv, CSV_COLUMNS, type CsvPreview } from '../attempts/csv-import.js';
 import { recordAttempts } from '../attempts/store.js';
+import { requestEvaluation } from '../standings/evaluate.js';
 import type { Db } from '../db/client.js';
 import type { DefinitionRepository, StoredVersion } from '../definitions/repository.js';
 import { translator, type Translate } from '../i18n/index.js';
@@ -155,11 +156,17 @@ export function csvImportRouter(deps: CsvImportDeps): Router {
     if (body.step !== 'commit' || bad)
       return show(req, res, { assessments, preview, content, status: bad ? 400 : 200 });
 
-    // recordAttempts runs in one transaction: every row is saved, or none.
+    // recordAttempts runs in one transaction: every row is saved, or none, and with them
+    // the request to re-evaluate the learners whose attempts changed.
     const result = await recordAttempts(
       deps.db,
       mc.id,
       preview.rows.map((x) => x.record),
+      {
+        then: async (tx, learners) => {
+          if (learners.length > 0) await requestEvaluation(tx, mc.id, learners);
+        },
+      },
     );
     if (!result.ok) throw new Error('attempts the preview accepted were refused');
     const { inserted, updated, unchanged } = result;
