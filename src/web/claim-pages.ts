@@ -20,6 +20,7 @@ import { definitionVersions } from '../db/schema/index.js';
 import { HttpError } from './errors.js';
 import { pickText } from './learner-page.js';
 import { renderPage, requestLang } from './views.js';
+import { launchOf, launchQuery } from './launched.js';
 
 /** What the claim pages need. */
 export interface ClaimPagesDeps extends BadgeStoreDeps {
@@ -72,9 +73,7 @@ export function claimPagesRouter(deps: ClaimPagesDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 });
   const learnerOnly = engine.requireLaunch('learner', 'instructor');
   const instructorOnly = engine.requireLaunch('instructor');
-  const launchOf = (res: Response) => res.locals.launch as LaunchContext;
-  const query = (req: Request, res: Response) =>
-    `ltik=${encodeURIComponent(launchOf(res).ltik)}&lang=${requestLang(req, res)}`;
+  const query = launchQuery;
 
   const badgeLinks = (badge: IssuedBadge, lang: Lang) => {
     const url = verificationUrl(deps.publicUrl, badge.id);

@@ -22,6 +22,7 @@ import { formatInstant } from '../microcredentials/index.js';
 import { INSTITUTION_TIME_ZONE } from './definition-form.js';
 import { HttpError } from './errors.js';
 import { renderPage, requestLang } from './views.js';
+import { currentDefinition, launchOf, launchQuery } from './launched.js';
 
 /** Largest file accepted (a few thousand rows). */
 export const CSV_MAX_BYTES = 1024 * 1024;
@@ -58,16 +59,9 @@ export function csvImportRouter(deps: CsvImportDeps): Router {
   const tz = deps.timeZone ?? INSTITUTION_TIME_ZONE;
   const r = express.Router();
   const instructorOnly = engine.requireLaunch('instructor');
-  const launchOf = (res: Response) => res.locals.launch as LaunchContext;
-  const query = (req: Request, res: Response) =>
-    `ltik=${encodeURIComponent(launchOf(res).ltik)}&lang=${requestLang(req, res)}`;
+  const query = launchQuery;
 
-  const current = async (launch: LaunchContext) => {
-    if (!launch.course?.id) throw new HttpError(400, 'definition:errors.noCourse', 'NO_COURSE_CONTEXT');
-    const mc = await repository.find(launch.platformId, launch.course.id);
-    const stored = mc ? await repository.latest(mc.id) : undefined;
-    return { mc, stored };
-  };
+  const current = (launch: LaunchContext) => currentDefinition(repository, launch);
 
   interface View {
     assessments: AssessmentRef[];

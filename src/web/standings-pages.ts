@@ -31,9 +31,9 @@ import type { AttemptSummary } from '../microcredentials/counting.js';
 import { feedbackEmailKey, requestEvaluation } from '../standings/evaluate.js';
 import { loadFacts } from '../standings/facts.js';
 import { endOfDay, INSTITUTION_TIME_ZONE, isCalendarDay } from './definition-form.js';
-import { HttpError } from './errors.js';
 import { learnerStandingModel } from './learner-page.js';
 import { renderPage, requestLang } from './views.js';
+import { currentDefinition, launchOf, launchQuery } from './launched.js';
 
 /** What the standings pages need. */
 export interface StandingsPagesDeps {
@@ -136,16 +136,9 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
   const now = deps.now ?? (() => new Date());
   const r = express.Router();
   const instructorOnly = engine.requireLaunch('instructor');
-  const launchOf = (res: Response) => res.locals.launch as LaunchContext;
-  const query = (req: Request, res: Response) =>
-    `ltik=${encodeURIComponent(launchOf(res).ltik)}&lang=${requestLang(req, res)}`;
+  const query = launchQuery;
 
-  const current = async (launch: LaunchContext) => {
-    if (!launch.course?.id) throw new HttpError(400, 'definition:errors.noCourse', 'NO_COURSE_CONTEXT');
-    const mc = await repository.find(launch.platformId, launch.course.id);
-    const stored = mc ? await repository.latest(mc.id) : undefined;
-    return { mc, stored };
-  };
+  const current = (launch: LaunchContext) => currentDefinition(repository, launch);
 
   /** Live standings of every learner the course knows (the policy is pure and cheap). */
   const standingsOf = async (mcId: string, stored: StoredVersion, only?: string[]) => {

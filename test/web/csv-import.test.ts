@@ -4,7 +4,7 @@
  * row, the same file again adds nothing, a tampered commit is refused, learners are refused.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { sql } from 'drizzle-orm';
+import { standings } from '../../src/db/schema/index.js';
 import type { TestJalon } from '../helpers/jalon.js';
 import type { Platform } from '../platform/index.js';
 import {
@@ -129,10 +129,11 @@ describe('CSV import of results', () => {
     expect(await countRows(jalon, 'attempts')).toBe(3);
     // The imported learners' standings follow: evaluation was asked for with the rows.
     await jalon.running.services.jobs.drain();
-    const evaluated = await jalon.database.db.execute<{ learner: string; status: string }>(
-      sql`select learner, status from standings order by learner`,
-    );
-    expect(evaluated.rows.map((x) => x.learner)).toEqual(['2', '3']);
+    const evaluated = await jalon.database.db
+      .select({ learner: standings.learner })
+      .from(standings)
+      .orderBy(standings.learner);
+    expect(evaluated.map((x) => x.learner)).toEqual(['2', '3']);
 
     const again = await postImport(prof, { step: 'commit' }, GOOD);
     expect(text(again.body)).toContain('Imported: 0 new attempts, 0 updated, 3 already known.');
