@@ -10,3 +10,4 @@ export * from './transcripts.js';
 export * from './intake.js';
 export * from './decisions.js';
 export * from './badges.js';
+export * from './nrps.js';
