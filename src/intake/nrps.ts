@@ -106,7 +106,10 @@ export class NrpsError extends Error {
  */
 export function nextLink(header: string | null): string | undefined {
   if (!header) return undefined;
-  const text = Buffer.from(header, 'latin1').toString('utf8');
+  // fetch hands raw UTF-8 bytes (Moodle's curly quotes) over as latin1: restore them, unless
+  // the header already holds characters beyond latin1 (then it was decoded already).
+  // eslint-disable-next-line no-control-regex
+  const text = /[^\u0000-\u00ff]/.test(header) ? header : Buffer.from(header, 'latin1').toString('utf8');
   for (const part of text.split(/,(?=\s*<)/)) {
     const m = /^\s*<([^>]*)>(.*)$/.exec(part);
     if (!m) continue;
@@ -317,6 +320,15 @@ export async function nrpsRosterForCourse(
   try {
     const roster = await readNrpsRoster(deps, endpoint, family);
     await recordNrpsOk(deps.db, endpoint);
+    deps.log.info(
+      {
+        microcredentialId: course.microcredentialId,
+        pages: roster.pages,
+        learners: roster.learners.length,
+        skipped: roster.skipped,
+      },
+      'roster read through NRPS',
+    );
     return roster;
   } catch (err) {
     if (!(err instanceof NrpsError)) throw err;
