@@ -56,6 +56,7 @@ export function lmsUserIdOf(launch: LaunchContext): string | undefined {
  * Records the launching learner in the course's micro-credential, if the course has one
  * (or the launching instructor, apart). Administrators are neither; a course without a
  * micro-credential has no roster to join yet (the LMS roster read of the first sync fills it).
+ * Any launch that offers NRPS, whoever launches, also remembers the course's memberships URL.
  */
 export async function recordLaunchedLearner(
   deps: { db: Db; definitions: DefinitionRepository; log?: Logger },
