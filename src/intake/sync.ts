@@ -200,14 +200,15 @@ async function targetsOf(
     : undefined;
   const merged = new Map<string, LearnerInput>();
   if (nrps) {
-    const listed = new Set(nrps.learners.map((l) => l.userId));
-    for (const k of known)
-      if (listed.has(k.userId)) merged.set(k.userId, { userId: k.userId, lmsUserId: k.lmsUserId });
-    for (const e of nrps.learners)
-      merged.set(e.userId, { ...e, lmsUserId: e.lmsUserId ?? byId.get(e.userId)?.lmsUserId ?? null });
+    // Exactly the listed learners are read (the others become inactive); a REST id known from
+    // a launch is kept, as NRPS on Canvas does not give one.
+    const learners = nrps.learners.map((e) => ({
+      ...e,
+      lmsUserId: e.lmsUserId ?? byId.get(e.userId)?.lmsUserId ?? null,
+    }));
     return {
-      learners: [...merged.values()],
-      roster: { entries: nrps.learners, activeUserIds: [...listed] },
+      learners,
+      roster: { entries: nrps.learners, activeUserIds: learners.map((l) => l.userId) },
     };
   }
   const roster = await readRoster(cc, known, deps.log, mc.id);
