@@ -134,6 +134,18 @@ CREATE TABLE "registrar_tokens" (
 	"last_seq" bigint DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "nrps_endpoints" (
+	"platform_id" text NOT NULL,
+	"context_id" text NOT NULL,
+	"memberships_url" text NOT NULL,
+	"service_versions" text DEFAULT '' NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_read_at" timestamp with time zone,
+	"problem" jsonb,
+	"problem_at" timestamp with time zone,
+	CONSTRAINT "nrps_endpoints_platform_id_context_id_pk" PRIMARY KEY("platform_id","context_id")
+);
+--> statement-breakpoint
 ALTER TABLE "intake_status" ADD CONSTRAINT "intake_status_microcredential_id_microcredentials_id_fk" FOREIGN KEY ("microcredential_id") REFERENCES "public"."microcredentials"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_endpoints" ADD CONSTRAINT "push_endpoints_platform_id_platforms_id_fk" FOREIGN KEY ("platform_id") REFERENCES "public"."platforms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "push_receipts" ADD CONSTRAINT "push_receipts_platform_id_platforms_id_fk" FOREIGN KEY ("platform_id") REFERENCES "public"."platforms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -148,6 +160,7 @@ ALTER TABLE "registrar_export_runs" ADD CONSTRAINT "registrar_export_runs_platfo
 ALTER TABLE "registrar_export_runs" ADD CONSTRAINT "registrar_export_runs_schedule_id_registrar_schedules_id_fk" FOREIGN KEY ("schedule_id") REFERENCES "public"."registrar_schedules"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "registrar_schedules" ADD CONSTRAINT "registrar_schedules_platform_id_platforms_id_fk" FOREIGN KEY ("platform_id") REFERENCES "public"."platforms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "registrar_tokens" ADD CONSTRAINT "registrar_tokens_platform_id_platforms_id_fk" FOREIGN KEY ("platform_id") REFERENCES "public"."platforms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "nrps_endpoints" ADD CONSTRAINT "nrps_endpoints_platform_id_platforms_id_fk" FOREIGN KEY ("platform_id") REFERENCES "public"."platforms"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "push_receipts_at_ix" ON "push_receipts" USING btree ("received_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "badge_issuer_keys_current_uq" ON "badge_issuer_keys" USING btree ("platform_id") WHERE retired_at is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "badge_status_lists_seq_uq" ON "badge_status_lists" USING btree ("platform_id","seq");--> statement-breakpoint

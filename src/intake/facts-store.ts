@@ -126,6 +126,26 @@ export async function deactivateMissingLearners(
   return rows.length;
 }
 
+/**
+ * Marks inactive every active learner of the micro-credential whose LTI id is not in
+ * `activeUserIds`: for a roster that names everyone by LTI id (NRPS), unlike the LMS
+ * web-service roster of {@link deactivateMissingLearners}. Returns how many changed.
+ */
+export async function deactivateLearnersNotListed(
+  db: Db,
+  microcredentialId: string,
+  activeUserIds: readonly string[],
+): Promise<number> {
+  const conditions = [eq(learners.microcredentialId, microcredentialId), eq(learners.status, 'active')];
+  if (activeUserIds.length > 0) conditions.push(notInArray(learners.userId, [...activeUserIds]));
+  const rows = await db
+    .update(learners)
+    .set({ status: 'inactive', updatedAt: new Date() })
+    .where(and(...conditions))
+    .returning({ userId: learners.userId });
+  return rows.length;
+}
+
 /** The micro-credential's learners (active and inactive), by user id. */
 export async function listLearners(db: Db, microcredentialId: string): Promise<LearnerRow[]> {
   return db

@@ -10,7 +10,13 @@ import { RESULTS_SYNC, runResultsSync } from './sync.js';
 
 /** Handlers and schedule of the results intake. */
 export function intakeJobs(s: Services): JobCatalog {
-  const deps = { db: s.database.db, definitions: s.definitions, connectors: s.connectors, log: s.log };
+  const deps = {
+    db: s.database.db,
+    definitions: s.definitions,
+    connectors: s.connectors,
+    log: s.log,
+    engine: s.engine,
+  };
   const sync: JobHandler<unknown> = async (job, ctx) => {
     await runResultsSync(deps, job, ctx);
   };

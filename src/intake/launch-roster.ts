@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { LaunchContext } from '../lti/launch-context.js';
 import { courseInstructors } from '../db/schema/index.js';
 import { upsertLearner } from './facts-store.js';
+import { rememberMemberships } from './nrps.js';
 
 /** Remembers that an instructor launched in the micro-credential's course (latest time kept). */
 export async function recordInstructor(
@@ -55,11 +56,20 @@ export function lmsUserIdOf(launch: LaunchContext): string | undefined {
  * Records the launching learner in the course's micro-credential, if the course has one
  * (or the launching instructor, apart). Administrators are neither; a course without a
  * micro-credential has no roster to join yet (the LMS roster read of the first sync fills it).
+ * Any launch that offers NRPS, whoever launches, also remembers the course's memberships URL.
  */
 export async function recordLaunchedLearner(
   deps: { db: Db; definitions: DefinitionRepository; log?: Logger },
   launch: LaunchContext,
 ): Promise<void> {
+  if (launch.nrps && launch.course?.id) {
+    try {
+      // Any launch in the course will do, even before it has a micro-credential.
+      await rememberMemberships(deps.db, launch.platformId, launch.course.id, launch.nrps);
+    } catch (err) {
+      deps.log?.warn({ err, platformId: launch.platformId }, 'could not remember the NRPS service');
+    }
+  }
   if ((launch.audience !== 'learner' && launch.audience !== 'instructor') || !launch.course?.id) return;
   try {
     const mc = await deps.definitions.find(launch.platformId, launch.course.id);

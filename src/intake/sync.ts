@@ -19,6 +19,7 @@ import { platforms } from '../db/schema/index.js';
 import type { DefinitionRepository, Microcredential } from '../definitions/repository.js';
 import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/types.js';
 import type { Logger } from '../log.js';
+import type { LtiEngine } from '../lti/engine.js';
 import type { AttemptRecord } from '../microcredentials/attempts.js';
 import type { AssessmentKey, MicroCredentialDefinition } from '../microcredentials/definition.js';
 import type { CompletionRecord, FeedbackRecord } from '../microcredentials/facts.js';
@@ -26,6 +27,7 @@ import type { ConnectorFactory } from '../connectors/factory.js';
 import { enqueueCoalesced } from './coalesce.js';
 import { connectorForCourse, type CourseConnector } from './course-connector.js';
 import {
+  deactivateLearnersNotListed,
   deactivateMissingLearners,
   listLearners,
   replaceCompletions,
@@ -34,6 +36,7 @@ import {
   type LearnerInput,
   type LearnerRow,
 } from './facts-store.js';
+import { nrpsRosterForCourse } from './nrps.js';
 import { recordSyncOk, recordSyncProblem, type IntakeProblem } from './status.js';
 
 /** Job kinds this module runs or asks for. */
@@ -80,6 +83,8 @@ export interface SyncDeps {
   definitions: DefinitionRepository;
   connectors: ConnectorFactory;
   log: Logger;
+  /** Platform access tokens for NRPS; without it the roster is read through the connector only. */
+  engine?: Pick<LtiEngine, 'platformToken'>;
 }
 
 /** What one sync read and wrote (for the log and the tests). */
@@ -89,6 +94,8 @@ export interface SyncSummary {
   feedback: number;
   completions: number;
   rosterRead: boolean;
+  /** Where the roster came from, when it was read. */
+  rosterSource?: 'nrps' | 'connector';
 }
 
 /** Summative items the course's connector can read (Jalon's own column is not an LMS read). */
@@ -123,7 +130,8 @@ const TRANSIENT = new Set(['RATE_LIMITED', 'UNAVAILABLE']);
 /** The learners to read and how the roster changed, before anything is written. */
 interface Targets {
   learners: LearnerInput[];
-  roster?: { entries: LearnerInput[]; activeLmsIds: string[] };
+  /** From NRPS, `activeUserIds` (LTI ids) says who stays active; from the connector, `activeLmsIds`. */
+  roster?: { entries: LearnerInput[]; activeLmsIds?: string[]; activeUserIds?: string[] };
 }
 
 async function readRoster(
@@ -181,8 +189,29 @@ async function targetsOf(
       }),
     };
   }
-  const roster = await readRoster(cc, known, deps.log, mc.id);
+  // NRPS first: it names every learner by LTI id, launched or not. When the course offers no
+  // NRPS or it fails, the connector's roster (matched to launched learners on Canvas).
+  const nrps = deps.engine
+    ? await nrpsRosterForCourse(
+        { db: deps.db, engine: deps.engine, log: deps.log },
+        { microcredentialId: mc.id, platformId: mc.platformId, contextId: mc.contextId },
+        cc.kind,
+      )
+    : undefined;
   const merged = new Map<string, LearnerInput>();
+  if (nrps) {
+    // Exactly the listed learners are read (the others become inactive); a REST id known from
+    // a launch is kept, as NRPS on Canvas does not give one.
+    const learners = nrps.learners.map((e) => ({
+      ...e,
+      lmsUserId: e.lmsUserId ?? byId.get(e.userId)?.lmsUserId ?? null,
+    }));
+    return {
+      learners,
+      roster: { entries: nrps.learners, activeUserIds: learners.map((l) => l.userId) },
+    };
+  }
+  const roster = await readRoster(cc, known, deps.log, mc.id);
   if (roster) {
     const active = new Set(roster.activeLmsIds);
     // Launched learners the LMS no longer lists are left out of the read (they become inactive).
@@ -355,7 +384,9 @@ export async function runResultsSync(
   const summary = await ctx.commit(async (tx) => {
     if (targets.roster) {
       await upsertLearners(tx, mc.id, targets.roster.entries);
-      await deactivateMissingLearners(tx, mc.id, targets.roster.activeLmsIds);
+      if (targets.roster.activeUserIds)
+        await deactivateLearnersNotListed(tx, mc.id, targets.roster.activeUserIds);
+      else await deactivateMissingLearners(tx, mc.id, targets.roster.activeLmsIds ?? []);
     }
     const attempts = await writeAttempts(tx, mc.id, reads.attempts, deps.log);
     const feedback = await upsertLmsFeedback(tx, mc.id, reads.feedback);
@@ -379,6 +410,9 @@ export async function runResultsSync(
       feedback,
       completions,
       rosterRead: targets.roster !== undefined,
+      ...(targets.roster
+        ? { rosterSource: targets.roster.activeUserIds ? ('nrps' as const) : ('connector' as const) }
+        : {}),
     };
   });
   deps.log.info({ microcredentialId: mc.id, ...summary }, 'results synced');

@@ -131,6 +131,7 @@ interface LtijsToken {
     lis?: Record<string, unknown>;
     launchPresentation?: { locale?: string; return_url?: string };
     messageType?: string;
+    namesRoles?: { context_memberships_url?: unknown; service_versions?: unknown };
   };
 }
 
@@ -138,6 +139,18 @@ function stringRecord(v: Record<string, unknown> | undefined): Record<string, st
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v ?? {})) if (typeof val === 'string') out[k] = val;
   return out;
+}
+
+/** The launch's NRPS claim, when it names an http(s) memberships URL. */
+function nrpsOf(
+  claim: { context_memberships_url?: unknown; service_versions?: unknown } | undefined,
+): LaunchContext['nrps'] {
+  const url = claim?.context_memberships_url;
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
+  const versions = Array.isArray(claim?.service_versions)
+    ? claim.service_versions.filter((v): v is string => typeof v === 'string')
+    : [];
+  return { membershipsUrl: url, serviceVersions: versions };
 }
 
 /** Sets ltijs up (once per process: ltijs's Provider is a singleton) and returns the engine. */
@@ -423,6 +436,7 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
     }
     const pc = token.platformContext ?? {};
     const roles = (pc.roles ?? []).filter((r): r is string => typeof r === 'string');
+    const nrps = nrpsOf(pc.namesRoles);
     return {
       platformId: platform.id,
       issuer: token.iss,
@@ -445,6 +459,7 @@ export async function createLtiEngine(deps: EngineDeps): Promise<LtiEngine> {
       lang: pickLang(pc.launchPresentation?.locale),
       messageType: pc.messageType ?? 'LtiResourceLinkRequest',
       returnUrl: pc.launchPresentation?.return_url,
+      ...(nrps ? { nrps } : {}),
       ltik,
     };
   };

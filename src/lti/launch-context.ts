@@ -27,6 +27,8 @@ export interface LaunchContext {
   lang: Lang;
   messageType: string;
   returnUrl?: string;
+  /** The course's Names and Role Provisioning service, when the launch offers it. */
+  nrps?: { membershipsUrl: string; serviceVersions: string[] };
   /** The session credential to carry in links and forms (never logged). */
   ltik: string;
 }

@@ -408,6 +408,10 @@ export class Platform {
   get issuedIdTokens(): PlatformState['records']['idTokens'] {
     return this.state.records.idTokens;
   }
+  /** Every HTTP request received (method, path): what a tool cost the LMS. */
+  get httpRequests(): PlatformState['records']['httpRequests'] {
+    return this.state.records.httpRequests;
+  }
   /** Every token-endpoint call. */
   get tokenRequests(): PlatformState['records']['tokenRequests'] {
     return this.state.records.tokenRequests;
@@ -505,7 +509,13 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     deepLinks: new Map(),
     usedAssertionJtis: new Set(),
     registrationTokens: new Map(),
-    records: { idTokens: [], tokenRequests: [], deepLinkResponses: [], deepLinkRejections: [] },
+    records: {
+      idTokens: [],
+      tokenRequests: [],
+      deepLinkResponses: [],
+      deepLinkRejections: [],
+      httpRequests: [],
+    },
   };
   if (options.seed !== false) {
     seedDefaults(directory);
@@ -519,6 +529,10 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       );
     }
   }
+  app.use((req, _res, next) => {
+    state.records.httpRequests.push({ method: req.method, path: req.path });
+    next();
+  });
   // Before the LTI token endpoint: API keys' grants share `/login/oauth2/token` with it.
   if (family === 'canvas') app.use(attachCanvasLms(state, { seed: options.seed !== false }).router());
   if (family === 'moodle') attachMoodleSite(state, options.seed !== false);

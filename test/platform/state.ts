@@ -122,6 +122,8 @@ export interface PlatformState {
     tokenRequests: TokenRequestRecord[];
     deepLinkResponses: DeepLinkRecord[];
     deepLinkRejections: DeepLinkRejection[];
+    /** Every HTTP request the platform received (method and path), to count a tool's calls. */
+    httpRequests: { method: string; path: string }[];
   };
 }
 

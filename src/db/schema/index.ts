@@ -11,3 +11,4 @@ export * from './intake.js';
 export * from './decisions.js';
 export * from './badges.js';
 export * from './registrar.js';
+export * from './nrps.js';
