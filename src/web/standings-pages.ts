@@ -34,6 +34,7 @@ import { endOfDay, INSTITUTION_TIME_ZONE, isCalendarDay } from './definition-for
 import { learnerStandingModel } from './learner-page.js';
 import { renderPage, requestLang } from './views.js';
 import { currentDefinition, launchOf, launchQuery } from './launched.js';
+import { intakeNotices } from './intake-notices.js';
 
 /** What the standings pages need. */
 export interface StandingsPagesDeps {
@@ -247,6 +248,9 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
       };
     });
     const stats = attemptStatistics(standings.map((s) => s.standing));
+    const intake = await intakeNotices(db, mc, t, (d) =>
+      formatInstant(d.toISOString(), lang, { timeZone: tz }),
+    );
     const counts = {
       learners: rows.length,
       achieved: rows.filter((x) => x.status === 'achieved').length,
@@ -264,6 +268,7 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
         counts,
         stats,
         chart: chartModel(stats, t, lang),
+        intake,
         limits: LIMITS,
         endDay: stored.definition.assessment.endAt.slice(0, 10),
         problem: state.problem,

@@ -7,6 +7,7 @@
  * link), the e-mail outbox and Jalon's AGS column with FullyGraded and increasing timestamps.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { recordSyncOk, recordSyncProblem } from '../../src/intake/status.js';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -154,6 +155,25 @@ describe('standings console', () => {
     expect(me).toMatchObject({ userId: moodle.user('prof').sub });
     // The course console links to it.
     expect((await getPage(jalon, prof, 'console', 'en')).body).toContain('id="standings-link"');
+  });
+
+  test('says when results were last read, or since when and why reading fails', async () => {
+    const intakeLine = async (lang: 'en' | 'fr') =>
+      /<div id="intake-status">([\s\S]*?)<\/div>/.exec(
+        (await getPage(jalon, prof, 'standings', lang)).body,
+      )?.[1] ?? '';
+    expect(text(await intakeLine('en'))).toContain('Results have not been read from the LMS yet.');
+    await recordSyncOk(jalon.database.db, mcId, new Date('2030-03-02T14:00:00Z'));
+    expect(text(await intakeLine('en'))).toContain('Results last read from the LMS:');
+    await recordSyncProblem(jalon.database.db, mcId, {
+      code: 'CONFIG',
+      messageKey: 'intake:problem.noConnector',
+    });
+    const en = text(await intakeLine('en'));
+    expect(en).toContain('Reading results has failed since');
+    expect(en).toContain('no LMS connector is set up for this platform');
+    expect(text(await intakeLine('fr'))).not.toContain('Reading results');
+    await recordSyncOk(jalon.database.db, mcId);
   });
 
   test('learners get 403 on the console and its forms; their launch also tells where the AGS service is', async () => {
