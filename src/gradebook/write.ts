@@ -13,7 +13,11 @@ import type { Logger } from '../log.js';
 import type { LtiEngine } from '../lti/engine.js';
 import type { Standing } from '../microcredentials/policy.js';
 
-/** The AGS tag of Jalon's column (same as `JALON_COLUMN_TAG` in the web layer). */
+/**
+ * The AGS tag of Jalon's "Micro-credential" column, where the award is written. Not the
+ * column an instructor may grade as a summative item (`JALON_ASSESSMENT_TAG` in the web
+ * layer): writing the award there would overwrite the instructor's grades.
+ */
 export const JALON_COLUMN_TAG = 'jalon-microcredential';
 
 export const AGS_SCOPE = {

@@ -29,7 +29,7 @@ import { registrarApi, registrarPages } from '../registrar/index.js';
 export { renderError };
 
 /** The AGS tag that identifies Jalon's own gradebook column in a course. */
-export const JALON_COLUMN_TAG = 'jalon-microcredential';
+export const JALON_ASSESSMENT_TAG = 'jalon-assessment';
 
 /** Builds the application over the services. */
 export function createApp(s: Services): express.Express {
@@ -75,8 +75,8 @@ export function createApp(s: Services): express.Express {
             : s.engine.ensureColumn(res, {
                 label,
                 scoreMaximum: max,
-                tag: JALON_COLUMN_TAG,
-                resourceId: JALON_COLUMN_TAG,
+                tag: JALON_ASSESSMENT_TAG,
+                resourceId: JALON_ASSESSMENT_TAG,
               }),
       },
     }),

@@ -27,7 +27,7 @@ afterAll(async () => {
   await jalon?.stop();
 });
 
-const jalonColumns = () => moodle.lineItems('math').filter((i) => i.tag === 'jalon-microcredential');
+const jalonColumns = () => moodle.lineItems('math').filter((i) => i.tag === 'jalon-assessment');
 
 describe("Jalon's own gradebook column", () => {
   test('is created through AGS on save, once, and only in the tool’s own items', async () => {
@@ -48,5 +48,7 @@ describe("Jalon's own gradebook column", () => {
     const again = await postDefinition(jalon, prof, { ...fields, notionalHours: '16' });
     expect(again.status).toBe(200);
     expect(jalonColumns()).toHaveLength(1);
+    // Not the column the award is written to: the instructor's grades there are never overwritten.
+    expect(moodle.lineItems('math').filter((i) => i.tag === 'jalon-microcredential')).toHaveLength(0);
   });
 });
