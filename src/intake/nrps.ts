@@ -86,7 +86,7 @@ export class NrpsError extends Error {
   override name = 'NrpsError';
   constructor(
     readonly code:
-      'TOKEN' | 'AUTH' | 'NOT_FOUND' | 'UNAVAILABLE' | 'BAD_RESPONSE' | 'WRONG_CONTEXT' | 'OFFSITE',
+      'TOKEN' | 'AUTH' | 'NOT_FOUND' | 'UNAVAILABLE' | 'BAD_RESPONSE' | 'WRONG_CONTEXT' | 'OFFSITE' | 'EMPTY',
     readonly messageKey: string,
     readonly detail: string,
     readonly params?: Record<string, string | number>,
@@ -277,6 +277,11 @@ export async function readNrpsRoster(
       throw new NrpsError('OFFSITE', 'intake:nrps.problem.offsite', `next page on ${next.origin}`);
     url = next.toString();
   }
+  // A roster that lists nobody would mark every learner inactive: not taken on NRPS's word
+  // alone (a platform answering for a half-restored course does that); the connector's
+  // roster, read next, decides.
+  if (byId.size === 0)
+    throw new NrpsError('EMPTY', 'intake:nrps.problem.empty', `no active learner in ${pages} page(s)`);
   return { learners: [...byId.values()], pages, skipped };
 }
 

@@ -212,6 +212,7 @@ describe('a forged or broken NRPS answer', () => {
       if (mode === '401') return void res.status(401).json({ error: 'invalid token' });
       if (mode === 'wrongContext') return void res.json({ context: { id: '999' }, members: [] });
       if (mode === 'noMembers') return void res.json({ context, members: 'none' });
+      if (mode === 'empty') return void res.json({ context, members: [] });
       if (mode === 'offsite') {
         res.setHeader('Link', '<https://elsewhere.example/m?page=2>; rel="next"');
         return void res.json({ context, members: [] });
@@ -243,6 +244,7 @@ describe('a forged or broken NRPS answer', () => {
     ['noMembers', 'BAD_RESPONSE', 'intake:nrps.problem.badResponse'],
     ['offsite', 'OFFSITE', 'intake:nrps.problem.offsite'],
     ['loop', 'BAD_RESPONSE', 'intake:nrps.problem.badResponse'],
+    ['empty', 'EMPTY', 'intake:nrps.problem.empty'],
   ])('%s: the sync goes on with the connector roster, and says why', async (m, code, key) => {
     mode = m;
     const calls = moodle.platform.moodle.calls.length;
