@@ -70,7 +70,9 @@ export async function createServices(config: Config, opts: ServiceOptions): Prom
   const secrets = loadInstanceSecrets(config.dataDir);
   const database =
     opts.database ??
-    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }));
+    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }, {
+      onIdleError: (err) => opts.log.warn({ err }, 'an idle database connection was closed by the server'),
+    }));
   const registry = new PlatformRegistry(database.db);
   const frameOrigins = new FrameOrigins(registry);
   const store = new LtiPgStore(database.db, createSealer(secrets.master, 'lti-store'), { logger: opts.log });

@@ -35,9 +35,17 @@ const MIGRATION_LOCK = 7_311_204; // arbitrary, fixed advisory-lock key for migr
 export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: true };
 
 /** Opens the database and applies pending migrations. */
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: { onIdleError?: (err: Error) => void } = {},
+): Promise<Database> {
   if ('url' in target) {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    // A connection the server ends while it sits idle in the pool (a restart, a failover,
+    // an administrator's pg_terminate_backend) is an 'error' event on the pool: unhandled,
+    // it would crash the process. The pool drops that client and opens a new one on the
+    // next query, so it is only worth a log line.
+    pool.on('error', (err) => options.onIdleError?.(err));
     const client = await pool.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
