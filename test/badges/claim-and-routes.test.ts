@@ -459,5 +459,15 @@ describe('revocation by the instructor', () => {
       sql`select count(*)::int as n from transcript_records where event = 'revoked'`,
     );
     expect((n as unknown as { rows: Array<{ n: number }> }).rows[0]?.n).toBe(1);
+
+    // The same form sent again (a double click, a replay) is refused in words and adds nothing.
+    const again = await post({ awardId: anaAward, reason: 'Academic misconduct' });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(again.status).toBeLessThan(500);
+    expect(again.body).toContain('This award is already revoked.');
+    const m = await db().execute(
+      sql`select count(*)::int as n from transcript_records where event = 'revoked'`,
+    );
+    expect((m as unknown as { rows: Array<{ n: number }> }).rows[0]?.n).toBe(1);
   });
 });
