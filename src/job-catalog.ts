@@ -7,11 +7,18 @@
 import { badgeJobs } from './badges/jobs.js';
 import { intakeJobs } from './intake/jobs.js';
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
+import { createMailer } from './notify/mailer.js';
 import { registrarJobs } from './registrar/jobs.js';
 import type { Services } from './services.js';
 import { decisionsJobs } from './standings/jobs.js';
 
 /** The catalog of the running service. */
 export function jobCatalog(s: Services): JobCatalog {
-  return mergeCatalogs(intakeJobs(s), decisionsJobs(s), badgeJobs(s), registrarJobs(s));
+  // One mailer (one SMTP transport) for every module that sends e-mail.
+  const mailer = createMailer({
+    smtpUrl: s.config.smtpUrl,
+    from: s.config.mailFrom,
+    dataDir: s.config.dataDir,
+  });
+  return mergeCatalogs(intakeJobs(s), decisionsJobs(s, { mailer }), badgeJobs(s, mailer), registrarJobs(s));
 }
