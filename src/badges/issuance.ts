@@ -149,6 +149,24 @@ export async function badgeRefsForAwards(
   return out;
 }
 
+/**
+ * For the CLR export: the signed editions of the awards' badges (awards never claimed are
+ * absent), so a learner's record embeds the very credentials they hold.
+ */
+export async function issuedCredentialsOfAwards(
+  db: Db,
+  awardIds: readonly string[],
+): Promise<Map<string, Record<Lang, Record<string, unknown>>>> {
+  const out = new Map<string, Record<Lang, Record<string, unknown>>>();
+  if (awardIds.length === 0) return out;
+  const rows = await db
+    .select({ awardId: issuedBadges.awardId, credentials: issuedBadges.credentials })
+    .from(issuedBadges)
+    .where(inArray(issuedBadges.awardId, [...awardIds]));
+  for (const row of rows) out.set(row.awardId, row.credentials);
+  return out;
+}
+
 // ---- From the definition's words to the badge core's ----
 
 const both = (t: LocalizedText | undefined): Bilingual | undefined => {

@@ -1,17 +1,13 @@
 /**
  * CLR 2.0 export: one signed `ClrCredential` per learner, gathering the achievements the
  * export selected (records grouped by learner; a revoked award is left out, an expired one
- * keeps its `validUntil`). Each achievement is carried as an embedded AchievementCredential
- * (Open Badges 3.0 terms) and listed in `achievement`; the whole is signed with the same
- * eddsa-rdfc-2022 machinery as the badges (`src/badges/signing.ts`), one JSON document
- * per line.
- *
- * The CLR 2.0 context (`…/clr/v2p0/context-2.0.1.json`) is not bundled with Jalon and
- * signing never fetches a context, so the CLR terms are defined inline, on the CLR
- * vocabulary's own IRIs. Swap it for the published context's URL once a verbatim copy is
- * bundled in `src/badges/contexts/` (see docs/registrar-exports.md).
+ * keeps its `validUntil`). Each achievement is carried as a signed AchievementCredential in
+ * `verifiableCredential` (the learner's own badge, byte for byte, once claimed; otherwise one
+ * signed here by the same issuer) and listed in `achievement`. The whole is signed with the
+ * same eddsa-rdfc-2022 machinery as the badges (`src/badges/signing.ts`), one JSON document
+ * per line, under the contexts a CLR 2.0 validator expects: VC 2.0, CLR 2.0.1, OB 3.0.3.
  */
-import { OB_V3_CONTEXT_URL, VC_V2_CONTEXT_URL } from '../badges/contexts/index.js';
+import { CLR_V2_CONTEXT_URL, OB_V3_CONTEXT_URL, VC_V2_CONTEXT_URL } from '../badges/contexts/index.js';
 import { newUrnUuid } from '../badges/ids.js';
 import type { IssuerKey } from '../badges/keys.js';
 import { signCredential, type LoaderLike } from '../badges/signing.js';
@@ -19,34 +15,22 @@ import type { UnsignedCredential } from '../badges/types.js';
 import type { ExportRecord } from './records.js';
 import { essentialsOf, type RecordWriter } from './writers.js';
 
-const CLR = 'https://purl.imsglobal.org/spec/vc/clr/vocab.html#';
-const OB = 'https://purl.imsglobal.org/spec/vc/ob/vocab.html#';
+/** The `@context` of a Jalon ClrCredential, in the order CLR 2.0 requires. */
+export const CLR_CONTEXTS: readonly string[] = Object.freeze([
+  VC_V2_CONTEXT_URL,
+  CLR_V2_CONTEXT_URL,
+  OB_V3_CONTEXT_URL,
+]);
 
-/** The CLR 2.0 terms Jalon's ClrCredentials use, on the CLR vocabulary's IRIs. */
-export const CLR_INLINE_CONTEXT = Object.freeze({
-  ClrCredential: { '@id': `${CLR}ClrCredential` },
-  ClrSubject: {
-    '@id': `${CLR}ClrSubject`,
-    '@context': {
-      '@protected': true,
-      id: '@id',
-      type: '@type',
-      identifier: { '@id': `${OB}identifier`, '@container': '@set' },
-      achievement: { '@id': `${CLR}achievement`, '@container': '@set' },
-      verifiableCredential: {
-        '@id': 'https://www.w3.org/2018/credentials#verifiableCredential',
-        '@type': '@id',
-        '@container': '@graph',
-        '@context': null,
-      },
-    },
-  },
-});
+/** Signed editions of claimed badges by award id (`fr`, `en`). */
+export type IssuedCredentials = ReadonlyMap<string, Readonly<Record<'fr' | 'en', Record<string, unknown>>>>;
 
 /** What signs the CLR credentials: the issuer's key and the offline loader that knows its DID. */
 export interface ClrSigner {
   key: IssuerKey;
   loader: LoaderLike;
+  /** The claimed badges of these awards, to embed as they were issued; none when absent. */
+  issued?: (awardIds: readonly string[]) => Promise<IssuedCredentials>;
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -101,46 +85,94 @@ function achievementOf(r: ExportRecord, l: 'fr' | 'en') {
   };
 }
 
-/** Builds (unsigned) the ClrCredential of one learner's records; undefined when none is held. */
-export function buildClrCredential(
-  records: readonly ExportRecord[],
-  issuerId: string,
-  options: { now?: Date; lang?: 'fr' | 'en' } = {},
-): UnsignedCredential | undefined {
-  const l = options.lang ?? 'en';
+/** The records a learner still holds: awarded and not revoked (in the export's range). */
+export function heldRecords(records: readonly ExportRecord[]): ExportRecord[] {
   const revoked = new Set(
     records.filter((r) => r.event === 'revoked' || r.status === 'revoked').map((r) => r.awardId),
   );
-  const held = records.filter((r) => r.event === 'awarded' && !revoked.has(r.awardId));
-  if (held.length === 0) return undefined;
-  const first = held[0]!;
-  const inst = (first.institution ?? {}) as Record<string, unknown>;
-  const issuer = {
+  return records.filter((r) => r.event === 'awarded' && !revoked.has(r.awardId));
+}
+
+function issuerOf(r: ExportRecord, issuerId: string, l: 'fr' | 'en') {
+  const inst = (r.institution ?? {}) as Record<string, unknown>;
+  return {
     id: issuerId,
     type: ['Profile'],
     name: lang(inst.name, l) ?? 'Jalon',
     ...(typeof inst.url === 'string' ? { url: inst.url } : {}),
   };
-  const identifier = identifierOf(first);
-  const achievements = held.map((r) => achievementOf(r, l));
-  const credentials = held.map((r, i) => ({
+}
+
+/**
+ * The (unsigned) AchievementCredential of one award, for an award the learner has not
+ * claimed as a badge yet: the same issuer, achievement and dates the CLR lists.
+ */
+export function achievementCredentialOf(
+  r: ExportRecord,
+  issuerId: string,
+  l: 'fr' | 'en' = 'en',
+): UnsignedCredential {
+  const achievement = achievementOf(r, l);
+  const credits = essentialsOf(r).credits;
+  return {
     '@context': [VC_V2_CONTEXT_URL, OB_V3_CONTEXT_URL],
     id: `urn:jalon:award:${encodeURIComponent(r.awardId)}`,
     type: ['VerifiableCredential', 'AchievementCredential'],
-    issuer,
-    name: achievements[i]!.name,
+    issuer: issuerOf(r, issuerId, l),
+    name: achievement.name,
     validFrom: iso(r.occurredAt),
     ...(r.expiresAt ? { validUntil: iso(r.expiresAt) } : {}),
     awardedDate: iso(r.occurredAt),
     credentialSubject: {
       type: ['AchievementSubject'],
-      identifier,
-      achievement: achievements[i],
-      ...(essentialsOf(r).credits !== null ? { creditsEarned: essentialsOf(r).credits } : {}),
+      identifier: identifierOf(r),
+      achievement,
+      ...(credits !== null ? { creditsEarned: credits } : {}),
     },
-  }));
+  } as unknown as UnsignedCredential;
+}
+
+/**
+ * Builds (unsigned) the ClrCredential of one learner's records; undefined when none is held.
+ * `credentials` gives the signed AchievementCredential to embed per award (a claimed badge,
+ * or one signed for the CLR); an award without one is embedded unsigned, which only a test
+ * of the structure wants.
+ */
+export function buildClrCredential(
+  records: readonly ExportRecord[],
+  issuerId: string,
+  options: {
+    now?: Date;
+    lang?: 'fr' | 'en';
+    credentials?: ReadonlyMap<string, Record<string, unknown>>;
+  } = {},
+): UnsignedCredential | undefined {
+  const l = options.lang ?? 'en';
+  const held = heldRecords(records);
+  if (held.length === 0) return undefined;
+  const first = held[0]!;
+  const issuer = issuerOf(first, issuerId, l);
+  const credentials = held.map(
+    (r) =>
+      options.credentials?.get(r.awardId) ??
+      (achievementCredentialOf(r, issuerId, l) as unknown as Record<string, unknown>),
+  );
+  // The achievement each embedded credential is about, as that credential states it.
+  const achievements = credentials.map(
+    (c, i) =>
+      ((c.credentialSubject as Record<string, unknown> | undefined)?.achievement as object | undefined) ??
+      achievementOf(held[i]!, l),
+  );
+  // The listed achievements keep the terms of their credentials' contexts (a badge's
+  // achievement uses Jalon's extension terms), so those contexts follow CLR's own three.
+  const contexts = [...CLR_CONTEXTS];
+  for (const c of credentials) {
+    const own = c['@context'];
+    for (const ctx of Array.isArray(own) ? own : [own])
+      if (typeof ctx === 'string' && !contexts.includes(ctx)) contexts.push(ctx);
+  }
   const credential = {
-    '@context': [VC_V2_CONTEXT_URL, OB_V3_CONTEXT_URL, CLR_INLINE_CONTEXT],
+    '@context': contexts,
     id: newUrnUuid(),
     type: ['VerifiableCredential', 'ClrCredential'],
     issuer,
@@ -148,7 +180,7 @@ export function buildClrCredential(
     validFrom: iso(options.now ?? new Date()),
     credentialSubject: {
       type: ['ClrSubject'],
-      identifier,
+      identifier: identifierOf(first),
       achievement: achievements,
       verifiableCredential: credentials,
     },
@@ -167,14 +199,28 @@ export function clrWriter(signer: ClrSigner, options: { now?: Date; lang?: 'fr' 
   const flush = async (): Promise<string> => {
     const group = current;
     current = [];
-    const unsigned = buildClrCredential(group, signer.key.controller, options);
+    const held = heldRecords(group);
+    if (held.length === 0) return '';
+    const l = options.lang ?? 'en';
+    const at = options.now ? { now: options.now } : {};
+    const issued = (await signer.issued?.(held.map((r) => r.awardId))) ?? new Map();
+    const credentials = new Map<string, Record<string, unknown>>();
+    for (const r of held) {
+      const badge = issued.get(r.awardId)?.[l];
+      credentials.set(
+        r.awardId,
+        badge ??
+          ((await signCredential(
+            achievementCredentialOf(r, signer.key.controller, l),
+            signer.key,
+            signer.loader,
+            at,
+          )) as unknown as Record<string, unknown>),
+      );
+    }
+    const unsigned = buildClrCredential(group, signer.key.controller, { ...options, credentials });
     if (!unsigned) return '';
-    const signed = await signCredential(
-      unsigned,
-      signer.key,
-      signer.loader,
-      options.now ? { now: options.now } : {},
-    );
+    const signed = await signCredential(unsigned, signer.key, signer.loader, at);
     count++;
     return `${JSON.stringify(signed)}\n`;
   };

@@ -1,10 +1,12 @@
 /**
  * Which writer serves which format: CSV and JSON Lines from `writers.ts`; CLR 2.0 from
  * `clr.ts`, signed with the platform's issuer key: the badge module's (the same did:web
- * issuer as the platform's badges), unless a `clrSigner` service says otherwise. When no
+ * issuer as the platform's badges, whose claimed badges the CLR embeds as issued), unless a
+ * `clrSigner` service says otherwise. When no
  * signer is available CLR exports are refused with 503 and a sentence, never produced
  * unsigned.
  */
+import { issuedCredentialsOfAwards } from '../badges/issuance.js';
 import { badgeLoader, currentIssuerKey } from '../badges/store.js';
 import { createSealer } from '../crypto/seal.js';
 import type { Services } from '../services.js';
@@ -29,6 +31,7 @@ function issuerSigner(s: RegistrarServices): ClrSignerSource {
   return async (platformId) => ({
     key: await currentIssuerKey(deps, platformId),
     loader: badgeLoader(deps.db, deps.publicUrl),
+    issued: (awardIds) => issuedCredentialsOfAwards(deps.db, awardIds),
   });
 }
 

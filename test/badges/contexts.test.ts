@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   BUNDLED_CONTEXTS,
+  CLR_V2_CONTEXT_URL,
   DID_V1_CONTEXT_URL,
   JALON_CONTEXT_PATH,
   JALON_CONTEXT_V1,
@@ -79,6 +80,28 @@ describe('Jalon extension context v1', () => {
   });
 });
 
+// 1EdTech's published CLR 2.0.1 context, copied byte for byte (src/badges/contexts/README.md).
+const CLR_V2_SHA256 = '880f1902d4158f2f33ce06af41b90719977cd1ea337a9de2e41edb3ff5e543d6';
+
+describe('CLR 2.0.1 context', () => {
+  test('is the published document, unchanged, served offline at its URL', async () => {
+    const bytes = readFileSync(
+      new URL('../../src/badges/contexts/clr-v2p0-context-2.0.1.json', import.meta.url),
+    );
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(CLR_V2_SHA256);
+    const doc = (await createDocumentLoader().load(CLR_V2_CONTEXT_URL)).document;
+    expect(doc).toEqual(JSON.parse(bytes.toString('utf8')));
+    expect(Object.isFrozen(doc)).toBe(true);
+    const ctx = (doc as { '@context': Record<string, Record<string, unknown>> })['@context'];
+    expect(ctx.ClrCredential?.['@id']).toBe(
+      'https://purl.imsglobal.org/spec/vc/clr/vocab.html#ClrCredential',
+    );
+    expect(Object.keys(ctx.ClrSubject?.['@context'] as object)).toEqual(
+      expect.arrayContaining(['achievement', 'verifiableCredential', 'identifier', 'association']),
+    );
+  });
+});
+
 describe('offline document loader', () => {
   test('serves the bundled contexts and the Jalon context for each configured public URL', async () => {
     const loader = createDocumentLoader({
@@ -90,6 +113,7 @@ describe('offline document loader', () => {
       OB_EXTENSIONS_CONTEXT_URL,
       DID_V1_CONTEXT_URL,
       MULTIKEY_V1_CONTEXT_URL,
+      CLR_V2_CONTEXT_URL,
     ]) {
       const doc = await loader.load(url);
       expect(doc.documentUrl).toBe(url);

@@ -1,7 +1,8 @@
 /**
  * The JSON-LD contexts Jalon credentials and DID documents use, bundled so that signing and
  * verifying never fetch a context from the network. Third-party contexts come from their npm
- * packages (pinned versions); Jalon's own extension context is the immutable file `jalon-v1.jsonld`.
+ * packages (pinned versions), except CLR 2.0's, which no package carries (a verbatim file);
+ * Jalon's own extension context is the immutable file `jalon-v1.jsonld`.
  */
 import { readFileSync } from 'node:fs';
 import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context';
@@ -15,6 +16,8 @@ export const VC_V2_CONTEXT_URL = 'https://www.w3.org/ns/credentials/v2';
 export const OB_V3_CONTEXT_URL = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
 /** 1EdTech extensions context: defines `1EdTechJsonSchemaValidator2019` for `credentialSchema`. */
 export const OB_EXTENSIONS_CONTEXT_URL = 'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json';
+/** Comprehensive Learner Record 2.0 context, version 2.0.1 (the one CLR 2.0 validators expect). */
+export const CLR_V2_CONTEXT_URL = 'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json';
 /** W3C DID Core v1 context. */
 export const DID_V1_CONTEXT_URL = 'https://www.w3.org/ns/did/v1';
 /** Multikey verification method context. */
@@ -60,6 +63,18 @@ export function jalonContextUrl(publicUrl: string): string {
   return `${base.origin}${base.pathname.replace(/\/+$/, '')}${JALON_CONTEXT_PATH}`;
 }
 
+/**
+ * The CLR 2.0.1 context as 1EdTech publishes it. No npm package carries it, so the file is a
+ * verbatim copy (see `contexts/README.md` for where it came from and its checksum); like Jalon's
+ * own context it must never be edited, because signed CLRs depend on what its terms expand to.
+ */
+const CLR_V2_CONTEXT = deepFreeze(
+  JSON.parse(readFileSync(new URL('./clr-v2p0-context-2.0.1.json', import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >,
+);
+
 function required(map: Map<string, Record<string, unknown>>, url: string): Record<string, unknown> {
   const doc = map.get(url);
   if (!doc) throw new Error(`bundled JSON-LD context missing from its package: ${url}`);
@@ -76,6 +91,7 @@ export const BUNDLED_CONTEXTS: ReadonlyMap<string, Readonly<Record<string, unkno
   [OB_EXTENSIONS_CONTEXT_URL, required(openBadgesContext.contexts, OB_EXTENSIONS_CONTEXT_URL)],
   [DID_V1_CONTEXT_URL, required(didContext.contexts, DID_V1_CONTEXT_URL)],
   [MULTIKEY_V1_CONTEXT_URL, required(multikeyContext.contexts, MULTIKEY_V1_CONTEXT_URL)],
+  [CLR_V2_CONTEXT_URL, CLR_V2_CONTEXT],
 ]);
 
 function deepFreeze<T>(value: T): T {
