@@ -15,8 +15,8 @@ import type { Standing } from '../microcredentials/policy.js';
 
 /**
  * The AGS tag of Jalon's "Micro-credential" column, where the award is written. Not the
- * column an instructor may grade as a summative item (`JALON_ASSESSMENT_TAG` in the web
- * layer): writing the award there would overwrite the instructor's grades.
+ * column an instructor may grade as a summative item (`JALON_ASSESSMENT_TAG`, read back by
+ * `read.ts`): writing the award there would overwrite the instructor's grades.
  */
 export const JALON_COLUMN_TAG = 'jalon-microcredential';
 

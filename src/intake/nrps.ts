@@ -20,6 +20,9 @@ import type { LaunchContext } from '../lti/launch-context.js';
 import type { Logger } from '../log.js';
 import type { LearnerInput } from './facts-store.js';
 import type { IntakeProblem } from './status.js';
+import { nextLink } from '../lti/link-header.js';
+
+export { nextLink };
 
 /** The NRPS scope the platform token is asked for. */
 export const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
@@ -97,26 +100,6 @@ export class NrpsError extends Error {
   get problem(): IntakeProblem {
     return { code: this.code, messageKey: this.messageKey, ...(this.params ? { params: this.params } : {}) };
   }
-}
-
-/**
- * The `rel="next"` target of a `Link` header. Tolerant of what LMSs send: unquoted or curly
- * quoted `rel`, several relations in one `rel`, `&amp;` in the URL (Moodle's AGS header has
- * both; its NRPS header is well formed, but one fix serves both).
- */
-export function nextLink(header: string | null): string | undefined {
-  if (!header) return undefined;
-  // fetch hands raw UTF-8 bytes (Moodle's curly quotes) over as latin1: restore them, unless
-  // the header already holds characters beyond latin1 (then it was decoded already).
-  // eslint-disable-next-line no-control-regex
-  const text = /[^\u0000-\u00ff]/.test(header) ? header : Buffer.from(header, 'latin1').toString('utf8');
-  for (const part of text.split(/,(?=\s*<)/)) {
-    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
-    if (!m) continue;
-    const rel = /rel\s*=\s*["“”']?([^"“”';]*)/i.exec(m[2]!)?.[1] ?? '';
-    if (rel.trim().split(/\s+/).includes('next')) return m[1]!.replace(/&amp;/g, '&').trim();
-  }
-  return undefined;
 }
 
 const str = (v: unknown): string | undefined =>

@@ -37,6 +37,10 @@ import {
   type LearnerRow,
 } from './facts-store.js';
 import { nrpsRosterForCourse } from './nrps.js';
+import { AgsError } from '../gradebook/write.js';
+import { readAssessmentResults } from '../gradebook/read.js';
+import { loadFacts } from '../standings/facts.js';
+import { cellFacts } from './ags-attempts.js';
 import { recordSyncOk, recordSyncProblem, type IntakeProblem } from './status.js';
 
 /** Job kinds this module runs or asks for. */
@@ -94,6 +98,8 @@ export interface SyncSummary {
   feedback: number;
   completions: number;
   rosterRead: boolean;
+  /** Cells of Jalon's own column read through AGS (0 when the definition has none). */
+  columnCells?: number;
   /** Where the roster came from, when it was read. */
   rosterSource?: 'nrps' | 'connector';
 }
@@ -110,6 +116,12 @@ function readableItems(def: MicroCredentialDefinition, kind: CourseConnector['ki
     out.push({ source: item.ref.source, lmsId: item.ref.lmsId });
   }
   return out;
+}
+
+/** Jalon's own column, when the definition counts it as a summative item. */
+function jalonColumnItem(def: MicroCredentialDefinition): AssessmentKey | undefined {
+  const item = def.assessment.summative.find((s) => s.ref.source === 'jalon-column');
+  return item ? { source: item.ref.source, lmsId: item.ref.lmsId } : undefined;
 }
 
 /** Whether the definition asks for completion at all (else completion is not read). */
@@ -174,7 +186,8 @@ async function readRoster(
 }
 
 async function targetsOf(
-  cc: CourseConnector,
+  cc: CourseConnector | undefined,
+  family: 'moodle' | 'canvas',
   mc: Microcredential,
   payload: ResultsSyncPayload,
   deps: SyncDeps,
@@ -185,7 +198,7 @@ async function targetsOf(
     return {
       learners: [...new Set(payload.learners)].map((userId) => {
         const row = byId.get(userId);
-        return { userId, lmsUserId: row?.lmsUserId ?? (cc.kind === 'moodle' ? userId : null) };
+        return { userId, lmsUserId: row?.lmsUserId ?? (family === 'moodle' ? userId : null) };
       }),
     };
   }
@@ -195,7 +208,7 @@ async function targetsOf(
     ? await nrpsRosterForCourse(
         { db: deps.db, engine: deps.engine, log: deps.log },
         { microcredentialId: mc.id, platformId: mc.platformId, contextId: mc.contextId },
-        cc.kind,
+        family,
       )
     : undefined;
   const merged = new Map<string, LearnerInput>();
@@ -211,7 +224,7 @@ async function targetsOf(
       roster: { entries: nrps.learners, activeUserIds: learners.map((l) => l.userId) },
     };
   }
-  const roster = await readRoster(cc, known, deps.log, mc.id);
+  const roster = cc ? await readRoster(cc, known, deps.log, mc.id) : undefined;
   if (roster) {
     const active = new Set(roster.activeLmsIds);
     // Launched learners the LMS no longer lists are left out of the read (they become inactive).
@@ -234,14 +247,14 @@ interface Reads {
 }
 
 async function readResults(
-  cc: CourseConnector,
+  cc: CourseConnector | undefined,
   def: MicroCredentialDefinition,
   targets: LearnerInput[],
   log: Logger,
   mcId: string,
 ): Promise<Reads> {
   const reads: Reads = { attempts: [], feedback: [], completions: new Map() };
-  if (targets.length === 0) return reads;
+  if (targets.length === 0 || !cc) return reads;
   for (const item of readableItems(def, cc.kind)) {
     if (cc.kind === 'moodle') {
       // Moodle's user id is the LTI `sub`; mapped back anyway, so records carry Jalon's id.
@@ -297,6 +310,73 @@ async function readResults(
   return reads;
 }
 
+/** An AGS failure in the words of a connector failure (same problem display, same retries). */
+function agsProblem(err: AgsError): ConnectorError {
+  const status = err.status;
+  if (status === 429) return new ConnectorError('RATE_LIMITED', 'intake:ags.problem.unavailable', { status });
+  if (status >= 500) return new ConnectorError('UNAVAILABLE', 'intake:ags.problem.unavailable', { status });
+  if (status === 404) return new ConnectorError('NOT_FOUND', 'intake:ags.problem.refused', { status });
+  return new ConnectorError('AUTH', 'intake:ags.problem.refused', { status });
+}
+
+/**
+ * Reads Jalon's own column through AGS (see `ags-attempts.ts` for how a cell becomes an
+ * attempt) and adds what it says to `reads`. Only the targets' cells count. Returns how many
+ * cells were read; 0 when the course offers no AGS results to read (said once in the log).
+ */
+async function readColumn(
+  deps: SyncDeps,
+  mc: Microcredential,
+  def: MicroCredentialDefinition,
+  targets: LearnerInput[],
+  payload: ResultsSyncPayload,
+  reads: Reads,
+): Promise<number> {
+  const item = jalonColumnItem(def);
+  if (!item || !deps.engine || targets.length === 0) return 0;
+  let read;
+  try {
+    read = await readAssessmentResults(
+      { db: deps.db, engine: deps.engine },
+      mc.id,
+      payload.learners ? targets.map((t) => t.userId) : undefined,
+    );
+  } catch (err) {
+    if (err instanceof AgsError) throw agsProblem(err);
+    throw err;
+  }
+  if (!read.read) {
+    deps.log.info({ microcredentialId: mc.id, why: read.why }, "Jalon's column not read through AGS");
+    return 0;
+  }
+  const wanted = new Set(targets.map((t) => t.userId));
+  const cells = read.results.filter((r) => wanted.has(r.userId));
+  const stored = await loadFacts(
+    deps.db,
+    mc.id,
+    cells.map((c) => c.userId),
+  );
+  const now = new Date().toISOString();
+  for (const cell of cells) {
+    const facts = cellFacts(cell, {
+      item,
+      learner: cell.userId,
+      passThreshold: def.assessment.passThreshold,
+      attempts: stored.attempts,
+      feedback: stored.feedback,
+      now,
+    });
+    if (facts.as === 'conflict')
+      deps.log.warn(
+        { microcredentialId: mc.id, learner: cell.userId },
+        "a grade in Jalon's column disagrees with an attempt imported otherwise; left as it is",
+      );
+    if (facts.attempt) reads.attempts.push(facts.attempt);
+    if (facts.feedback) reads.feedback.push(facts.feedback);
+  }
+  return cells.length;
+}
+
 /** Records the attempts, leaving out (and logging) any the store refuses. */
 async function writeAttempts(tx: Db, mcId: string, attempts: AttemptRecord[], log: Logger): Promise<number> {
   if (attempts.length === 0) return 0;
@@ -339,7 +419,7 @@ export async function runResultsSync(
   }
   // A disabled platform is not read: its administrator turned Jalon off there.
   const [platform] = await deps.db
-    .select({ status: platforms.status })
+    .select({ status: platforms.status, family: platforms.productFamily })
     .from(platforms)
     .where(eq(platforms.id, mc.platformId));
   if (platform?.status !== 'active') {
@@ -354,7 +434,13 @@ export async function runResultsSync(
   const def = version.definition;
 
   const resolved = await connectorForCourse(deps, mc);
-  if ('problem' in resolved) {
+  // A definition graded only in Jalon's own column needs no connector: AGS and NRPS suffice.
+  const columnOnly =
+    jalonColumnItem(def) !== undefined &&
+    def.assessment.summative.every((s) => s.ref.source === 'jalon-column') &&
+    !needsCompletion(def) &&
+    deps.engine !== undefined;
+  if ('problem' in resolved && !columnOnly) {
     await recordSyncProblem(deps.db, mc.id, resolved.problem);
     deps.log.warn(
       { microcredentialId: mc.id, platformId: mc.platformId, reason: resolved.problem.messageKey },
@@ -363,11 +449,15 @@ export async function runResultsSync(
     throw new PermanentJobError(`no usable connector: ${resolved.problem.messageKey}`);
   }
 
+  const cc = 'problem' in resolved ? undefined : resolved;
+  const family = cc?.kind ?? (platform.family === 'canvas' ? 'canvas' : 'moodle');
   let targets: Targets;
   let reads: Reads;
+  let columnCells: number;
   try {
-    targets = await targetsOf(resolved, mc, payload, deps);
-    reads = await readResults(resolved, def, targets.learners, deps.log, mc.id);
+    targets = await targetsOf(cc, family, mc, payload, deps);
+    reads = await readResults(cc, def, targets.learners, deps.log, mc.id);
+    columnCells = await readColumn(deps, mc, def, targets.learners, payload, reads);
   } catch (err) {
     if (!(err instanceof ConnectorError)) throw err;
     const problem = problemOfError(err);
@@ -410,6 +500,7 @@ export async function runResultsSync(
       feedback,
       completions,
       rosterRead: targets.roster !== undefined,
+      columnCells,
       ...(targets.roster
         ? { rosterSource: targets.roster.activeUserIds ? ('nrps' as const) : ('connector' as const) }
         : {}),

@@ -25,11 +25,9 @@ import { securityHeaders } from './security.js';
 import { standingsRouter } from './standings-pages.js';
 import { renderPage } from './views.js';
 import { registrarApi, registrarPages } from '../registrar/index.js';
+import { JALON_ASSESSMENT_TAG } from '../gradebook/read.js';
 
-export { renderError };
-
-/** The AGS tag that identifies Jalon's own gradebook column in a course. */
-export const JALON_ASSESSMENT_TAG = 'jalon-assessment';
+export { renderError, JALON_ASSESSMENT_TAG };
 
 /** Builds the application over the services. */
 export function createApp(s: Services): express.Express {
