@@ -432,6 +432,34 @@ export class Platform {
   lineItem(id: string): LineItem | undefined {
     return this.state.gradebook.get(id);
   }
+  /**
+   * An instructor types a grade (and maybe a comment) into a tool's column in the course
+   * gradebook, as in the LMS's grader page: the cell's time is now (Moodle shows it through
+   * AGS results, Canvas does not). `score` null empties the cell's grade.
+   */
+  gradeInGradebook(
+    itemId: string,
+    userHandle: string,
+    input: { score: number | null; comment?: string; at?: Date },
+  ): void {
+    const item = this.state.gradebook.get(itemId);
+    if (!item) throw new Error(`unknown line item ${itemId}`);
+    const sub = this.user(userHandle).sub;
+    const before = item.grades.get(sub);
+    item.grades.set(sub, {
+      userSub: sub,
+      scoreGiven: input.score,
+      scoreMaximum: input.score === null ? null : item.scoreMaximum,
+      ...(input.comment !== undefined
+        ? { comment: input.comment }
+        : before?.comment !== undefined
+          ? { comment: before.comment }
+          : {}),
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      timestamp: (input.at ?? new Date()).getTime(),
+    });
+  }
   /** Makes every access token expired. */
   expireAccessTokens(): void {
     this.state.tokens.expireAll();
