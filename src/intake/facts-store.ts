@@ -5,7 +5,7 @@
  * the policy's own shapes (`FeedbackRecord`, `CompletionRecord`).
  */
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { completions, feedback, learners } from '../db/schema/index.js';
 import type { AssessmentSource } from '../microcredentials/definition.js';
@@ -56,6 +56,29 @@ export async function upsertLearner(db: Db, microcredentialId: string, input: Le
 
 /** Rows per statement when many learners are upserted at once (a roster of thousands). */
 const LEARNER_BATCH = 500;
+
+/**
+ * Fills in LMS user ids Jalon did not have (a Canvas learner known from NRPS by LTI `sub`
+ * only), never replacing one it has: a push naming the learner by REST id then finds them.
+ */
+export async function rememberLmsUserIds(
+  db: Db,
+  microcredentialId: string,
+  ids: ReadonlyMap<string, string>,
+): Promise<void> {
+  for (const [userId, lmsUserId] of ids) {
+    await db
+      .update(learners)
+      .set({ lmsUserId, updatedAt: new Date() })
+      .where(
+        and(
+          eq(learners.microcredentialId, microcredentialId),
+          eq(learners.userId, userId),
+          isNull(learners.lmsUserId),
+        ),
+      );
+  }
+}
 
 /**
  * {@link upsertLearner} for many learners at once (the roster read of a sync): one statement

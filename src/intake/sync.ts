@@ -30,6 +30,7 @@ import {
   deactivateLearnersNotListed,
   deactivateMissingLearners,
   listLearners,
+  rememberLmsUserIds,
   replaceCompletions,
   upsertLearners,
   upsertLmsFeedback,
@@ -244,6 +245,8 @@ interface Reads {
   attempts: AttemptRecord[];
   feedback: FeedbackRecord[];
   completions: Map<string, CompletionRecord[]>;
+  /** Canvas REST ids learnt for learners known by LTI `sub` alone. */
+  restIds: Map<string, string>;
 }
 
 async function readResults(
@@ -253,7 +256,7 @@ async function readResults(
   log: Logger,
   mcId: string,
 ): Promise<Reads> {
-  const reads: Reads = { attempts: [], feedback: [], completions: new Map() };
+  const reads: Reads = { attempts: [], feedback: [], completions: new Map(), restIds: new Map() };
   if (targets.length === 0 || !cc) return reads;
   for (const item of readableItems(def, cc.kind)) {
     if (cc.kind === 'moodle') {
@@ -279,6 +282,7 @@ async function readResults(
       const r = await cc.connector.readAttempts(cc.course, item, refs);
       reads.attempts.push(...r.attempts);
       reads.feedback.push(...r.feedback);
+      for (const [learner, rest] of r.restIds ?? []) reads.restIds.set(learner, rest);
     }
   }
   if (needsCompletion(def)) {
@@ -478,6 +482,7 @@ export async function runResultsSync(
         await deactivateLearnersNotListed(tx, mc.id, targets.roster.activeUserIds);
       else await deactivateMissingLearners(tx, mc.id, targets.roster.activeLmsIds ?? []);
     }
+    if (reads.restIds.size > 0) await rememberLmsUserIds(tx, mc.id, reads.restIds);
     const attempts = await writeAttempts(tx, mc.id, reads.attempts, deps.log);
     const feedback = await upsertLmsFeedback(tx, mc.id, reads.feedback);
     let completions = 0;

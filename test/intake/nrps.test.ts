@@ -186,9 +186,10 @@ describe('on Canvas', () => {
       ['canvas-assignment', 1, 91],
       ['canvas-quiz', 1, 8],
     ]);
-    // Canvas NRPS carries no REST id (without an `rlid` message): none is invented.
+    // Canvas NRPS carries no REST id (without an `rlid` message); the submission read by
+    // `lti_1_3_id:` names it, and it is kept so that her Live Events are recognised.
     const row = (await listLearners(db(), mc.id)).find((l) => l.userId === sub(canvas, 'ana'))!;
-    expect(row.lmsUserId).toBeNull();
+    expect(row.lmsUserId).toBe(canvas.platform.user('ana').restId);
     expect(row.name).toBeTruthy();
     expect((await listLearners(db(), mc.id)).some((l) => l.userId === sub(canvas, 'prof'))).toBe(false);
   });

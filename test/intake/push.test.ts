@@ -11,7 +11,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } 
 import { listAttempts } from '../../src/attempts/store.js';
 import { jobs } from '../../src/db/schema/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
-import { upsertLearner } from '../../src/intake/facts-store.js';
+import { listLearners, upsertLearner } from '../../src/intake/facts-store.js';
 import { createXapiCredentials, enableCanvasLiveEvents } from '../../src/intake/push-settings.js';
 import { RESULTS_SYNC } from '../../src/intake/sync.js';
 import { startJalon, type TestJalon } from '../helpers/jalon.js';
@@ -168,6 +168,32 @@ describe('POST /push/canvas/:platformId', () => {
       .update(jobs)
       .set({ status: 'done', lockedBy: null, lockedUntil: null })
       .where(eq(jobs.id, held!.id));
+    await jalon.running.services.jobs.drain();
+  });
+
+  test('a learner known by LTI id alone (NRPS) is matched by REST id once a sync has read them', async () => {
+    const db = jalon.database.db;
+    const chloe = canvas.platform.user('chloe');
+    // As the NRPS roster gives her: her LTI `sub`, no Canvas REST id.
+    await upsertLearner(db, canvasMc.id, { userId: chloe.sub, lmsUserId: null });
+    const event = (time: string) => gradeChange({ student: chloe.restId, time });
+    const before = await postCanvas(await sign(event('2026-01-11T08:00:00.000Z')));
+    expect(before).toEqual({ status: 200, json: { status: 'ignored' } });
+    // A sync reads her submissions by `lti_1_3_id:`; Canvas's answer names her REST id.
+    await jalon.running.services.jobs.enqueue({
+      kind: RESULTS_SYNC,
+      payload: { microcredentialId: canvasMc.id, learners: [chloe.sub] },
+      dedupeKey: `test-chloe`,
+    });
+    await jalon.running.services.jobs.drain();
+    const [row] = (await listLearners(db, canvasMc.id)).filter((l) => l.userId === chloe.sub);
+    expect(row?.lmsUserId).toBe(chloe.restId);
+    const after = await postCanvas(await sign(event('2026-01-11T09:00:00.000Z')));
+    expect(after).toEqual({ status: 202, json: { status: 'enqueued' } });
+    expect((await queuedSyncs(canvasMc)).map((j) => j.payload)).toContainEqual({
+      microcredentialId: canvasMc.id,
+      learners: [chloe.sub],
+    });
     await jalon.running.services.jobs.drain();
   });
 

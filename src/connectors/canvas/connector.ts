@@ -58,6 +58,12 @@ export interface CanvasLearnerRef {
 export interface CanvasResults {
   attempts: AttemptRecord[];
   feedback: FeedbackRecord[];
+  /**
+   * REST user ids learnt while reading learners asked for by LTI `sub` alone (a learner
+   * known from NRPS, never launched), by Jalon id: what lets their Live Events (REST ids)
+   * be matched later.
+   */
+  restIds?: Map<string, string>;
 }
 
 const INCLUDE = ['submission_history', 'submission_comments'];
@@ -264,6 +270,7 @@ export class CanvasConnector implements LmsConnector {
     const { assignmentId, maxScore } = await this.target(c, activity);
     const query = { 'include[]': INCLUDE, per_page: this.perPage };
     const found: { learner: string; json: unknown }[] = [];
+    let restIds: Map<string, string> | undefined;
     if (!learners) {
       for (const json of await this.client.getAll(`${c}/assignments/${assignmentId}/submissions`, query)) {
         const user = idOf(obj(json)?.user_id);
@@ -299,13 +306,15 @@ export class CanvasConnector implements LmsConnector {
             },
           );
           found.push({ learner: ref.learner, json });
+          const rest = idOf(obj(json)?.user_id);
+          if (rest) (restIds ??= new Map()).set(ref.learner, rest);
         } catch (e) {
           // Not (or no longer) a student of the course: nothing to read.
           if (!(e instanceof ConnectorError && e.code === 'NOT_FOUND')) throw e;
         }
       }
     }
-    const results: CanvasResults = { attempts: [], feedback: [] };
+    const results: CanvasResults = { attempts: [], feedback: [], ...(restIds ? { restIds } : {}) };
     for (const { learner, json } of found) {
       results.attempts.push(...attemptsFromSubmission(json, { learner, assessment: activity, maxScore }));
       results.feedback.push(...feedbackFromSubmission(json, { learner, assessment: activity }));
