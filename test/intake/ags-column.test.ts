@@ -77,6 +77,24 @@ async function sync(learners?: string[]) {
   });
   await services().jobs.drain();
 }
+/** Runs `fn` with the course's AGS endpoint changed as `change` says, then puts it back. */
+async function withEndpoint(
+  change: (ep: typeof gradebookEndpoints.$inferSelect) => Partial<typeof gradebookEndpoints.$inferInsert>,
+  fn: () => Promise<void>,
+) {
+  const where = eq(gradebookEndpoints.microcredentialId, mc.id);
+  const [ep] = await db().select().from(gradebookEndpoints).where(where);
+  await db().update(gradebookEndpoints).set(change(ep!)).where(where);
+  try {
+    await fn();
+  } finally {
+    await db()
+      .update(gradebookEndpoints)
+      .set({ scopes: ep!.scopes, lineItemsUrl: ep!.lineItemsUrl })
+      .where(where);
+  }
+}
+
 const attemptsOf = (learner: string) =>
   db()
     .select()
@@ -114,56 +132,36 @@ describe("Jalon's column on Canvas, no connector", () => {
   }, 60_000);
 
   test('without the result.readonly scope nothing is read, and the sync still succeeds', async () => {
-    const [ep] = await db()
-      .select()
-      .from(gradebookEndpoints)
-      .where(eq(gradebookEndpoints.microcredentialId, mc.id));
-    const scopes = ep!.scopes;
-    expect(scopes).toContain(AGS_RESULT_SCOPE);
-    await db()
-      .update(gradebookEndpoints)
-      .set({ scopes: scopes.replace(AGS_RESULT_SCOPE, '').trim() })
-      .where(eq(gradebookEndpoints.microcredentialId, mc.id));
-    try {
-      canvas.gradeInGradebook(columnId, 'chloe', { score: 70 });
-      await sync();
-      expect(await attemptsOf(canvas.user('chloe').sub)).toEqual([]);
-      expect((await intakeStatusOf(db(), mc.id))?.problem).toBeNull();
-    } finally {
-      await db()
-        .update(gradebookEndpoints)
-        .set({ scopes })
-        .where(eq(gradebookEndpoints.microcredentialId, mc.id));
-    }
+    await withEndpoint(
+      (ep) => {
+        expect(ep.scopes).toContain(AGS_RESULT_SCOPE);
+        return { scopes: ep.scopes.replace(AGS_RESULT_SCOPE, '').trim() };
+      },
+      async () => {
+        canvas.gradeInGradebook(columnId, 'chloe', { score: 70 });
+        await sync();
+        expect(await attemptsOf(canvas.user('chloe').sub)).toEqual([]);
+        expect((await intakeStatusOf(db(), mc.id))?.problem).toBeNull();
+      },
+    );
   }, 60_000);
 
   test('a column the LMS refuses to serve is a problem in words, and nothing is written', async () => {
-    const [ep] = await db()
-      .select()
-      .from(gradebookEndpoints)
-      .where(eq(gradebookEndpoints.microcredentialId, mc.id));
-    const url = ep!.lineItemsUrl;
     // Another course's line items: Canvas answers 404 to a tool outside that course.
-    await db()
-      .update(gradebookEndpoints)
-      .set({ lineItemsUrl: url.replace(/courses\/\d+/, 'courses/999999') })
-      .where(eq(gradebookEndpoints.microcredentialId, mc.id));
-    try {
-      canvas.gradeInGradebook(columnId, 'dana', { score: 99 });
-      await sync();
-      expect(await attemptsOf(canvas.user('dana').sub)).toEqual([]);
-      const status = await intakeStatusOf(db(), mc.id);
-      expect(status?.problem).toMatchObject({ messageKey: 'intake:ags.problem.refused' });
-      const [job] = (await db().select().from(jobs).where(eq(jobs.kind, RESULTS_SYNC))).filter(
-        (j) => j.status === 'failed',
-      );
-      expect(job?.lastError).toMatch(/connector refused/);
-    } finally {
-      await db()
-        .update(gradebookEndpoints)
-        .set({ lineItemsUrl: url })
-        .where(eq(gradebookEndpoints.microcredentialId, mc.id));
-    }
+    await withEndpoint(
+      (ep) => ({ lineItemsUrl: ep.lineItemsUrl.replace(/courses\/\d+/, 'courses/999999') }),
+      async () => {
+        canvas.gradeInGradebook(columnId, 'dana', { score: 99 });
+        await sync();
+        expect(await attemptsOf(canvas.user('dana').sub)).toEqual([]);
+        const status = await intakeStatusOf(db(), mc.id);
+        expect(status?.problem).toMatchObject({ messageKey: 'intake:ags.problem.refused' });
+        const [job] = (await db().select().from(jobs).where(eq(jobs.kind, RESULTS_SYNC))).filter(
+          (j) => j.status === 'failed',
+        );
+        expect(job?.lastError).toMatch(/connector refused/);
+      },
+    );
     await sync();
     expect((await intakeStatusOf(db(), mc.id))?.problem).toBeNull();
     expect(await attemptsOf(canvas.user('dana').sub)).toHaveLength(1);

@@ -10,7 +10,7 @@ import { createDocumentLoader, type OfflineDocumentLoader } from '../../src/badg
 import { generateIssuerKey, publicKeyOf, type IssuerKey } from '../../src/badges/keys.js';
 import { issueBadge, issuedCredentialsOfAwards } from '../../src/badges/issuance.js';
 import { validateOpenBadgeCredential } from '../../src/badges/schema.js';
-import { verifyCredential } from '../../src/badges/signing.js';
+import { verifyCredential, type LoaderLike } from '../../src/badges/signing.js';
 import { badgeLoader, currentIssuerKey } from '../../src/badges/store.js';
 import { CLR_CONTEXTS, clrWriter, type ClrSigner } from '../../src/registrar/clr.js';
 import { basicWriters, streamExport } from '../../src/registrar/export.js';
@@ -69,6 +69,15 @@ interface Clr {
   };
 }
 
+/** Verifies with the badge core's verifier: valid, no check failed. */
+async function expectVerified(credential: unknown, with_: LoaderLike = loader) {
+  const v = await verifyCredential(credential as Record<string, unknown>, with_);
+  expect({ verdict: v.verdict, failed: v.checks.filter((x) => x.outcome === 'failed') }).toEqual({
+    verdict: 'valid',
+    failed: [],
+  });
+}
+
 async function exportClr(pageSize: number, signer: ClrSigner = { key, loader }) {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
@@ -98,13 +107,7 @@ describe('CLR 2.0', () => {
     expect(ana.credentialSubject.identifier).toContainEqual(
       expect.objectContaining({ identityType: 'sourcedId', identityHash: 'SIS-ana' }),
     );
-    for (const c of credentials) {
-      const v = await verifyCredential(c, loader);
-      expect({ verdict: v.verdict, checks: v.checks.filter((x) => x.outcome === 'failed') }).toEqual({
-        verdict: 'valid',
-        checks: [],
-      });
-    }
+    for (const c of credentials) await expectVerified(c);
   }, 60_000);
 
   test('under the contexts a CLR 2.0 validator expects, each achievement a signed OB 3.0 credential', async () => {
@@ -124,11 +127,7 @@ describe('CLR 2.0', () => {
       for (const vc of c.credentialSubject.verifiableCredential) {
         expect(vc.type).toEqual(['VerifiableCredential', 'AchievementCredential']);
         expect(validateOpenBadgeCredential(vc)).toEqual({ valid: true, errors: [] });
-        const v = await verifyCredential(vc, loader);
-        expect({ verdict: v.verdict, failed: v.checks.filter((x) => x.outcome === 'failed') }).toEqual({
-          verdict: 'valid',
-          failed: [],
-        });
+        await expectVerified(vc);
       }
     }
   }, 60_000);
@@ -169,13 +168,7 @@ describe('CLR 2.0', () => {
     ]);
     const other = embedded.find((vc) => vc.id !== badge.credentials.en.id)!;
     expect(other.id).toMatch(/^urn:jalon:award:/); // chem, never claimed: signed for the CLR
-    for (const c of [ana, ...embedded]) {
-      const v = await verifyCredential(c, signer.loader);
-      expect({ verdict: v.verdict, failed: v.checks.filter((x) => x.outcome === 'failed') }).toEqual({
-        verdict: 'valid',
-        failed: [],
-      });
-    }
+    for (const c of [ana, ...embedded]) await expectVerified(c, signer.loader);
   }, 60_000);
 
   test('a changed credential no longer verifies', async () => {
