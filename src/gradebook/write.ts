@@ -12,6 +12,9 @@ import { awards, gradebookEndpoints, gradebookScores, standings } from '../db/sc
 import type { Logger } from '../log.js';
 import type { LtiEngine } from '../lti/engine.js';
 import type { Standing } from '../microcredentials/policy.js';
+import { AGS_MEDIA, AGS_SCOPE, AgsError, agsFetch, findColumnByTag, lineItemSubUrl } from './ags.js';
+
+export { AGS_SCOPE, AgsError };
 
 /**
  * The AGS tag of Jalon's "Micro-credential" column, where the award is written. Not the
@@ -19,16 +22,6 @@ import type { Standing } from '../microcredentials/policy.js';
  * `read.ts`): writing the award there would overwrite the instructor's grades.
  */
 export const JALON_COLUMN_TAG = 'jalon-microcredential';
-
-export const AGS_SCOPE = {
-  lineItem: 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
-  lineItemReadOnly: 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly',
-  score: 'https://purl.imsglobal.org/spec/lti-ags/scope/score',
-} as const;
-
-const LINE_ITEM_CONTAINER = 'application/vnd.ims.lis.v2.lineitemcontainer+json';
-const LINE_ITEM = 'application/vnd.ims.lis.v2.lineitem+json';
-const SCORE = 'application/vnd.ims.lis.v1.score+json';
 
 /** Payload of `gradebook.write`. */
 export interface GradebookPayload {
@@ -48,17 +41,6 @@ export interface GradebookDeps {
   log?: Logger;
   /** Column label when it has to be created. */
   label?: string;
-}
-
-/** Error for an AGS call that failed; `status` steers retries. */
-export class AgsError extends Error {
-  override name = 'AgsError';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
 }
 
 /** Records the AGS endpoint a launch offered for a course (called by launched pages). */
@@ -91,24 +73,7 @@ export async function rememberEndpoint(
 }
 
 /** `…/lineitems/7/lineitem?type_id=3` → `…/lineitems/7/lineitem/scores?type_id=3`. */
-export function scoresUrl(lineItemUrl: string): string {
-  const u = new URL(lineItemUrl);
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}/scores`;
-  return u.toString();
-}
-
-async function call(url: string, token: string, init: RequestInit & { accept?: string }): Promise<Response> {
-  const res = await fetch(url, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(init.accept && { accept: init.accept }),
-      ...(init.headers as Record<string, string> | undefined),
-    },
-    signal: AbortSignal.timeout(15_000),
-  });
-  return res;
-}
+export const scoresUrl = (lineItemUrl: string): string => lineItemSubUrl(lineItemUrl, 'scores');
 
 async function findOrCreateColumn(
   deps: GradebookDeps,
@@ -117,17 +82,12 @@ async function findOrCreateColumn(
   canCreate: boolean,
 ): Promise<string | undefined> {
   if (ep.lineItemUrl) return ep.lineItemUrl;
-  const list = new URL(ep.lineItemsUrl);
-  list.searchParams.set('tag', JALON_COLUMN_TAG);
-  const res = await call(list.toString(), token, { method: 'GET', accept: LINE_ITEM_CONTAINER });
-  if (!res.ok) throw new AgsError(`line items: HTTP ${res.status}`, res.status);
-  const items = (await res.json()) as Array<{ id?: string; tag?: string }>;
-  let id = Array.isArray(items) ? items.find((i) => i.tag === JALON_COLUMN_TAG && i.id)?.id : undefined;
+  let id = await findColumnByTag(ep.lineItemsUrl, token, JALON_COLUMN_TAG);
   if (!id && canCreate) {
-    const created = await call(ep.lineItemsUrl, token, {
+    const created = await agsFetch(ep.lineItemsUrl, token, {
       method: 'POST',
-      accept: LINE_ITEM,
-      headers: { 'content-type': LINE_ITEM },
+      accept: AGS_MEDIA.lineItem,
+      headers: { 'content-type': AGS_MEDIA.lineItem },
       body: JSON.stringify({
         label: deps.label ?? 'Jalon',
         scoreMaximum: 100,
@@ -199,9 +159,9 @@ export async function writeLearnerScore(
   const floor = last ? Math.floor(last.lastTimestamp.getTime() / 1000) * 1000 + 1000 : 0;
   const at = new Date(Math.max(now.getTime(), floor));
   const timestamp = at.toISOString();
-  const res = await call(scoresUrl(lineItemUrl), token, {
+  const res = await agsFetch(scoresUrl(lineItemUrl), token, {
     method: 'POST',
-    headers: { 'content-type': SCORE },
+    headers: { 'content-type': AGS_MEDIA.score },
     body: JSON.stringify({
       userId: learner,
       scoreGiven,

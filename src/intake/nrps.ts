@@ -20,9 +20,7 @@ import type { LaunchContext } from '../lti/launch-context.js';
 import type { Logger } from '../log.js';
 import type { LearnerInput } from './facts-store.js';
 import type { IntakeProblem } from './status.js';
-import { nextLink } from '../lti/link-header.js';
-
-export { nextLink };
+import { followPages, nextLink } from '../lti/paging.js';
 
 /** The NRPS scope the platform token is asked for. */
 export const NRPS_SCOPE = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
@@ -229,37 +227,26 @@ export async function readNrpsRoster(
   const first = new URL(endpoint.membershipsUrl);
   if (!first.searchParams.has('role')) first.searchParams.set('role', `${MEMBERSHIP}Learner`);
   const byId = new Map<string, LearnerInput>();
-  const seen = new Set<string>();
-  let url: string | undefined = first.toString();
-  let pages = 0;
   let skipped = 0;
-  while (url) {
-    if (pages >= MAX_PAGES || seen.has(url))
-      throw new NrpsError(
-        'BAD_RESPONSE',
-        'intake:nrps.problem.badResponse',
-        `paging loop after ${pages} pages`,
-      );
-    seen.add(url);
-    const page = await fetchPage(url, token, endpoint.contextId);
-    pages++;
-    for (const member of page.members) {
-      const learner = learnerOf(member, family);
-      if (learner) byId.set(learner.userId, learner);
-      else skipped++;
-    }
-    if (!page.next) break;
-    let next: URL;
-    try {
-      next = new URL(page.next, url);
-    } catch {
-      throw new NrpsError('BAD_RESPONSE', 'intake:nrps.problem.badResponse', 'unreadable next link');
-    }
-    // The token goes with every page: only to the service's own origin.
-    if (next.origin !== first.origin)
-      throw new NrpsError('OFFSITE', 'intake:nrps.problem.offsite', `next page on ${next.origin}`);
-    url = next.toString();
-  }
+  const pages = await followPages(
+    first.toString(),
+    async (url) => {
+      const page = await fetchPage(url, token, endpoint.contextId);
+      for (const member of page.members) {
+        const learner = learnerOf(member, family);
+        if (learner) byId.set(learner.userId, learner);
+        else skipped++;
+      }
+      return page.next;
+    },
+    {
+      maxPages: MAX_PAGES,
+      fault: (kind, detail) =>
+        kind === 'offsite'
+          ? new NrpsError('OFFSITE', 'intake:nrps.problem.offsite', detail)
+          : new NrpsError('BAD_RESPONSE', 'intake:nrps.problem.badResponse', detail),
+    },
+  );
   // A roster that lists nobody would mark every learner inactive: not taken on NRPS's word
   // alone (a platform answering for a half-restored course does that); the connector's
   // roster, read next, decides.

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { and, asc, eq } from 'drizzle-orm';
 import { attempts, awards, feedback, gradebookEndpoints, jobs } from '../../src/db/schema/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
-import { JALON_ASSESSMENT_TAG, AGS_RESULT_SCOPE } from '../../src/gradebook/read.js';
-import { AGS_SCOPE } from '../../src/gradebook/write.js';
+import { AGS_SCOPE } from '../../src/gradebook/ags.js';
+import { JALON_ASSESSMENT_TAG } from '../../src/gradebook/read.js';
 import { intakeStatusOf } from '../../src/intake/status.js';
 import { RESULTS_SYNC, syncDedupeKey } from '../../src/intake/sync.js';
 import { validateDefinition } from '../../src/microcredentials/definition-schema.js';
@@ -134,8 +134,8 @@ describe("Jalon's column on Canvas, no connector", () => {
   test('without the result.readonly scope nothing is read, and the sync still succeeds', async () => {
     await withEndpoint(
       (ep) => {
-        expect(ep.scopes).toContain(AGS_RESULT_SCOPE);
-        return { scopes: ep.scopes.replace(AGS_RESULT_SCOPE, '').trim() };
+        expect(ep.scopes).toContain(AGS_SCOPE.resultReadOnly);
+        return { scopes: ep.scopes.replace(AGS_SCOPE.resultReadOnly, '').trim() };
       },
       async () => {
         canvas.gradeInGradebook(columnId, 'chloe', { score: 70 });
