@@ -31,8 +31,6 @@ export const AGS_SOURCE = 'lti-ags';
 export interface CellContext {
   /** Jalon's column as a summative item of the definition. */
   item: AssessmentKey;
-  /** Jalon's id of the learner the cell belongs to. */
-  learner: string;
   /** The definition's pass threshold, in percent (inclusive). */
   passThreshold: number;
   /** The learner's stored attempts and feedback (any item; filtered here). */
@@ -59,9 +57,11 @@ export function commentSourceId(resultId: string, comment: string): string {
 
 /** Decides what one gradebook cell means (see the module comment). */
 export function cellFacts(result: AgsResult, ctx: CellContext): CellFacts {
+  // Jalon's learner id is the LTI `sub`, which is what AGS calls `userId`.
+  const learner = result.userId;
   const key = assessmentKeyString(ctx.item);
   const mine = ctx.attempts
-    .filter((a) => a.learner === ctx.learner && assessmentKeyString(a.assessment) === key)
+    .filter((a) => a.learner === learner && assessmentKeyString(a.assessment) === key)
     .sort((a, b) => a.attemptNumber - b.attemptNumber);
   const last = mine[mine.length - 1];
   const at = result.timestamp ?? ctx.now;
@@ -72,7 +72,7 @@ export function cellFacts(result: AgsResult, ctx: CellContext): CellFacts {
   if (result.score === null) as = 'ungraded';
   else {
     const base = {
-      learner: ctx.learner,
+      learner,
       assessment: ctx.item,
       score: result.score,
       maxScore: max,
@@ -92,7 +92,7 @@ export function cellFacts(result: AgsResult, ctx: CellContext): CellFacts {
       lastPercent < ctx.passThreshold &&
       feedbackFor(
         last,
-        ctx.feedback.filter((f) => f.learner === ctx.learner),
+        ctx.feedback.filter((f) => f.learner === learner),
       ) !== null &&
       Date.parse(at) > Date.parse(last.submittedAt)
     ) {
@@ -118,7 +118,7 @@ export function cellFacts(result: AgsResult, ctx: CellContext): CellFacts {
     const about = attempt?.attemptNumber ?? last?.attemptNumber;
     if (!known && about !== undefined)
       facts.feedback = {
-        learner: ctx.learner,
+        learner,
         assessment: ctx.item,
         attemptNumber: about,
         givenAt: at,

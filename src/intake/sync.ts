@@ -100,7 +100,7 @@ export interface SyncSummary {
   completions: number;
   rosterRead: boolean;
   /** Cells of Jalon's own column read through AGS (0 when the definition has none). */
-  columnCells?: number;
+  columnCells: number;
   /** Where the roster came from, when it was read. */
   rosterSource?: 'nrps' | 'connector';
 }
@@ -364,7 +364,6 @@ async function readColumn(
   for (const cell of cells) {
     const facts = cellFacts(cell, {
       item,
-      learner: cell.userId,
       passThreshold: def.assessment.passThreshold,
       attempts: stored.attempts,
       feedback: stored.feedback,

@@ -86,7 +86,7 @@ function achievementOf(r: ExportRecord, l: 'fr' | 'en') {
 }
 
 /** The records a learner still holds: awarded and not revoked (in the export's range). */
-export function heldRecords(records: readonly ExportRecord[]): ExportRecord[] {
+function heldRecords(records: readonly ExportRecord[]): ExportRecord[] {
   const revoked = new Set(
     records.filter((r) => r.event === 'revoked' || r.status === 'revoked').map((r) => r.awardId),
   );
@@ -107,7 +107,7 @@ function issuerOf(r: ExportRecord, issuerId: string, l: 'fr' | 'en') {
  * The (unsigned) AchievementCredential of one award, for an award the learner has not
  * claimed as a badge yet: the same issuer, achievement and dates the CLR lists.
  */
-export function achievementCredentialOf(
+function achievementCredentialOf(
   r: ExportRecord,
   issuerId: string,
   l: 'fr' | 'en' = 'en',
@@ -133,40 +133,22 @@ export function achievementCredentialOf(
 }
 
 /**
- * Builds (unsigned) the ClrCredential of one learner's records; undefined when none is held.
- * `credentials` gives the signed AchievementCredential to embed per award (a claimed badge,
- * or one signed for the CLR); an award without one is embedded unsigned, which only a test
- * of the structure wants.
+ * Builds (unsigned) the ClrCredential of what one learner holds: `held` (non-empty) and, in
+ * the same order, the signed AchievementCredential embedded for each (their claimed badge,
+ * or one signed for the CLR).
  */
 export function buildClrCredential(
-  records: readonly ExportRecord[],
+  held: readonly ExportRecord[],
+  embedded: readonly Record<string, unknown>[],
   issuerId: string,
-  options: {
-    now?: Date;
-    lang?: 'fr' | 'en';
-    credentials?: ReadonlyMap<string, Record<string, unknown>>;
-  } = {},
-): UnsignedCredential | undefined {
-  const l = options.lang ?? 'en';
-  const held = heldRecords(records);
-  if (held.length === 0) return undefined;
+  options: { now?: Date; lang?: 'fr' | 'en' } = {},
+): UnsignedCredential {
   const first = held[0]!;
-  const issuer = issuerOf(first, issuerId, l);
-  const credentials = held.map(
-    (r) =>
-      options.credentials?.get(r.awardId) ??
-      (achievementCredentialOf(r, issuerId, l) as unknown as Record<string, unknown>),
-  );
-  // The achievement each embedded credential is about, as that credential states it.
-  const achievements = credentials.map(
-    (c, i) =>
-      ((c.credentialSubject as Record<string, unknown> | undefined)?.achievement as object | undefined) ??
-      achievementOf(held[i]!, l),
-  );
-  // The listed achievements keep the terms of their credentials' contexts (a badge's
-  // achievement uses Jalon's extension terms), so those contexts follow CLR's own three.
+  const issuer = issuerOf(first, issuerId, options.lang ?? 'en');
+  // The listed achievements are the embedded credentials' own, with their own terms (a
+  // badge's achievement uses Jalon's extension terms): their contexts follow CLR's three.
   const contexts = [...CLR_CONTEXTS];
-  for (const c of credentials) {
+  for (const c of embedded) {
     const own = c['@context'];
     for (const ctx of Array.isArray(own) ? own : [own])
       if (typeof ctx === 'string' && !contexts.includes(ctx)) contexts.push(ctx);
@@ -181,8 +163,8 @@ export function buildClrCredential(
     credentialSubject: {
       type: ['ClrSubject'],
       identifier: identifierOf(first),
-      achievement: achievements,
-      verifiableCredential: credentials,
+      achievement: embedded.map((c) => (c.credentialSubject as { achievement: unknown }).achievement),
+      verifiableCredential: embedded,
     },
   };
   return credential as unknown as UnsignedCredential;
@@ -204,11 +186,10 @@ export function clrWriter(signer: ClrSigner, options: { now?: Date; lang?: 'fr' 
     const l = options.lang ?? 'en';
     const at = options.now ? { now: options.now } : {};
     const issued = (await signer.issued?.(held.map((r) => r.awardId))) ?? new Map();
-    const credentials = new Map<string, Record<string, unknown>>();
+    const embedded: Record<string, unknown>[] = [];
     for (const r of held) {
       const badge = issued.get(r.awardId)?.[l];
-      credentials.set(
-        r.awardId,
+      embedded.push(
         badge ??
           ((await signCredential(
             achievementCredentialOf(r, signer.key.controller, l),
@@ -218,8 +199,7 @@ export function clrWriter(signer: ClrSigner, options: { now?: Date; lang?: 'fr' 
           )) as unknown as Record<string, unknown>),
       );
     }
-    const unsigned = buildClrCredential(group, signer.key.controller, { ...options, credentials });
-    if (!unsigned) return '';
+    const unsigned = buildClrCredential(held, embedded, signer.key.controller, options);
     const signed = await signCredential(unsigned, signer.key, signer.loader, at);
     count++;
     return `${JSON.stringify(signed)}\n`;

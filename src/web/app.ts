@@ -27,7 +27,7 @@ import { renderPage } from './views.js';
 import { registrarApi, registrarPages } from '../registrar/index.js';
 import { JALON_ASSESSMENT_TAG } from '../gradebook/read.js';
 
-export { renderError, JALON_ASSESSMENT_TAG };
+export { renderError };
 
 /** Builds the application over the services. */
 export function createApp(s: Services): express.Express {

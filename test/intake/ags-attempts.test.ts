@@ -22,7 +22,6 @@ const cell = (score: number | null, extra: Partial<AgsResult> = {}): AgsResult =
 });
 const ctx = (over: Partial<CellContext> = {}): CellContext => ({
   item,
-  learner: 'ana',
   passThreshold: 80,
   attempts: [],
   feedback: [],
