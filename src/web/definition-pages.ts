@@ -6,9 +6,9 @@
  * reach another course's definition. Forms carry the ltik, which is bound to the session
  * cookie and so also serves as the anti-forgery token.
  */
-import { rememberEndpoint } from '../gradebook/write.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import multer from 'multer';
+import { rememberEndpoint } from '../gradebook/write.js';
 import type { LmsActivity } from '../connectors/types.js';
 import type { Db } from '../db/client.js';
 import { DefinitionRepository, type CourseRef, type StoredVersion } from '../definitions/repository.js';
@@ -446,11 +446,11 @@ export function definitionPagesRouter(deps: DefinitionPagesDeps): Router {
 
     let notice: FormView['notice'] = { kind: 'ok', text: savedMessage(saved.decision, t) };
     if (usesJalonColumn(definition) && deps.gradebookColumn) {
+      // The results sync reads the column back later, outside any launch: it needs the service.
+      const ags = deps.engine.agsEndpoint(res);
+      if (ags) await rememberEndpoint(deps.db, saved.version.microcredentialId, launch.platformId, ags);
       try {
         await deps.gradebookColumn.ensure(launch, jalonLabel, JALON_COLUMN_MAXIMUM, res);
-        // The results sync reads the column back later, outside any launch: it needs the service.
-        const ags = deps.engine.agsEndpoint(res);
-        if (ags) await rememberEndpoint(deps.db, saved.version.microcredentialId, launch.platformId, ags);
       } catch (err) {
         deps.log?.warn({ err, platformId: launch.platformId }, 'creating Jalon’s gradebook column failed');
         notice = { kind: 'warn', text: `${notice.text} ${t('definition:saved.columnFailed')}` };

@@ -73,7 +73,7 @@ describe("Jalon's own gradebook column", () => {
       }),
     );
     expect(saved.status).toBe(200);
-    await launch(moodle, 'ana', 'math'); // the course's roster service, as a launch gives it
+    // No learner has launched: the definition's save gave Jalon the course's AGS service.
     const column = jalonColumns()[0]!;
     const mc = (await services.definitions.find(
       (await services.registry.list())[0]!.id,
