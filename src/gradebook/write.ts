@@ -14,8 +14,6 @@ import type { LtiEngine } from '../lti/engine.js';
 import type { Standing } from '../microcredentials/policy.js';
 import { AGS_MEDIA, AGS_SCOPE, AgsError, agsFetch, findColumnByTag, lineItemSubUrl } from './ags.js';
 
-export { AGS_SCOPE, AgsError };
-
 /**
  * The AGS tag of Jalon's "Micro-credential" column, where the award is written. Not the
  * column an instructor may grade as a summative item (`JALON_ASSESSMENT_TAG`, read back by

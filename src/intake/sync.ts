@@ -38,7 +38,7 @@ import {
   type LearnerRow,
 } from './facts-store.js';
 import { nrpsRosterForCourse } from './nrps.js';
-import { AgsError } from '../gradebook/write.js';
+import { AgsError } from '../gradebook/ags.js';
 import { readAssessmentResults } from '../gradebook/read.js';
 import { loadFacts } from '../standings/facts.js';
 import { cellFacts } from './ags-attempts.js';
@@ -123,6 +123,15 @@ function readableItems(def: MicroCredentialDefinition, kind: CourseConnector['ki
 function jalonColumnItem(def: MicroCredentialDefinition): AssessmentKey | undefined {
   const item = def.assessment.summative.find((s) => s.ref.source === 'jalon-column');
   return item ? { source: item.ref.source, lmsId: item.ref.lmsId } : undefined;
+}
+
+/**
+ * Whether reading the course needs a connector: for the LMS's own items and completion it
+ * does; a definition graded only in Jalon's own column is read through AGS and NRPS.
+ */
+function needsConnector(def: MicroCredentialDefinition, deps: SyncDeps): boolean {
+  const columnOnly = def.assessment.summative.every((s) => s.ref.source === 'jalon-column');
+  return !columnOnly || needsCompletion(def) || deps.engine === undefined;
 }
 
 /** Whether the definition asks for completion at all (else completion is not read). */
@@ -437,13 +446,7 @@ export async function runResultsSync(
   const def = version.definition;
 
   const resolved = await connectorForCourse(deps, mc);
-  // A definition graded only in Jalon's own column needs no connector: AGS and NRPS suffice.
-  const columnOnly =
-    jalonColumnItem(def) !== undefined &&
-    def.assessment.summative.every((s) => s.ref.source === 'jalon-column') &&
-    !needsCompletion(def) &&
-    deps.engine !== undefined;
-  if ('problem' in resolved && !columnOnly) {
+  if ('problem' in resolved && needsConnector(def, deps)) {
     await recordSyncProblem(deps.db, mc.id, resolved.problem);
     deps.log.warn(
       { microcredentialId: mc.id, platformId: mc.platformId, reason: resolved.problem.messageKey },

@@ -2,7 +2,8 @@
  * The decisions module's background work: re-evaluating standings (and awarding), sending
  * e-mail, writing to Jalon's gradebook column, and the daily feedback reminder.
  */
-import { AgsError, writeLearnerScore, type GradebookPayload } from '../gradebook/write.js';
+import { AgsError } from '../gradebook/ags.js';
+import { writeLearnerScore, type GradebookPayload } from '../gradebook/write.js';
 import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/types.js';
 import type { JobCatalog } from '../jobs/runtime.js';
 import { createMailer, type Mailer } from '../notify/mailer.js';

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { recordAttempts } from '../../src/attempts/store.js';
 import { gradebookScores } from '../../src/db/schema/index.js';
-import { AgsError, rememberEndpoint, scoresUrl, writeLearnerScore } from '../../src/gradebook/write.js';
+import { AgsError } from '../../src/gradebook/ags.js';
+import { rememberEndpoint, scoresUrl, writeLearnerScore } from '../../src/gradebook/write.js';
 import { evaluateLearners } from '../../src/standings/evaluate.js';
 import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { CLAIM, startPlatform, type Platform } from '../platform/index.js';
