@@ -9,11 +9,10 @@
  * (rescaled to the item's maximum, only grades with a modification time); Canvas with the
  * same fields but no `timestamp`. A result without `resultScore` is an ungraded cell.
  */
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { gradebookEndpoints } from '../db/schema/index.js';
 import type { LtiEngine } from '../lti/engine.js';
 import { AGS_MEDIA, AGS_SCOPE, AgsError, findColumnByTag, getAllPages, lineItemSubUrl } from './ags.js';
+import { endpointOf } from './write.js';
 
 /**
  * The AGS tag of the column an instructor grades as a summative item (Jalon's own column
@@ -82,12 +81,9 @@ export async function readAssessmentResults(
   microcredentialId: string,
   userIds?: readonly string[],
 ): Promise<ResultsRead> {
-  const [ep] = await deps.db
-    .select()
-    .from(gradebookEndpoints)
-    .where(eq(gradebookEndpoints.microcredentialId, microcredentialId));
-  if (!ep) return { read: false, why: 'no_endpoint' };
-  const scopes = ep.scopes.split(' ').filter(Boolean);
+  const found = await endpointOf(deps.db, microcredentialId);
+  if (!found) return { read: false, why: 'no_endpoint' };
+  const { ep, scopes } = found;
   if (!scopes.includes(AGS_SCOPE.resultReadOnly)) return { read: false, why: 'no_result_scope' };
   const itemScope = scopes.includes(AGS_SCOPE.lineItemReadOnly)
     ? AGS_SCOPE.lineItemReadOnly

@@ -70,6 +70,18 @@ export async function rememberEndpoint(
     });
 }
 
+/** The AGS service a launch offered for the course, with its granted scopes, if any. */
+export async function endpointOf(
+  db: Db,
+  microcredentialId: string,
+): Promise<{ ep: typeof gradebookEndpoints.$inferSelect; scopes: string[] } | undefined> {
+  const [ep] = await db
+    .select()
+    .from(gradebookEndpoints)
+    .where(eq(gradebookEndpoints.microcredentialId, microcredentialId));
+  return ep ? { ep, scopes: ep.scopes.split(' ').filter(Boolean) } : undefined;
+}
+
 /** `…/lineitems/7/lineitem?type_id=3` → `…/lineitems/7/lineitem/scores?type_id=3`. */
 export const scoresUrl = (lineItemUrl: string): string => lineItemSubUrl(lineItemUrl, 'scores');
 
@@ -116,12 +128,9 @@ export async function writeLearnerScore(
   now: Date = new Date(),
 ): Promise<WriteOutcome> {
   const { db } = deps;
-  const [ep] = await db
-    .select()
-    .from(gradebookEndpoints)
-    .where(eq(gradebookEndpoints.microcredentialId, microcredentialId));
-  if (!ep) return { written: false, why: 'no_endpoint' };
-  const scopes = ep.scopes.split(' ').filter(Boolean);
+  const found = await endpointOf(db, microcredentialId);
+  if (!found) return { written: false, why: 'no_endpoint' };
+  const { ep, scopes } = found;
   if (!scopes.includes(AGS_SCOPE.score)) return { written: false, why: 'no_score_scope' };
 
   const [award] = await db
