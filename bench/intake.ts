@@ -7,9 +7,12 @@
  *   against a bare express endpoint that only verifies the same JWT with the same key set and
  *   answers 202. The ratio is the price of turning an event into durable, deduplicated work.
  * - `sync N`: one whole-roster `results.sync` of a Moodle course of N learners through the
- *   connector (roster, quiz and assignment attempts, writes, standings request), against the
- *   connector reads alone (the same web-service calls, nothing written). The ratio is what
- *   intake adds on top of the LMS reads it cannot avoid.
+ *   connector, read in full (roster, quiz and assignment attempts, writes, standings request),
+ *   against the connector reads alone (the same web-service calls, nothing written). The
+ *   ratio is what intake adds on top of the LMS reads it cannot avoid.
+ * - `reconcile N`: the 15-minute reconcile as it runs between full reads (incremental: Moodle
+ *   says which learners' assignment work changed, one learner's grade changed each time)
+ *   against the same reconcile read in full. The notes give the LMS requests of each.
  *
  * Everything runs in the driver process: Jalon (`startServer`, PGlite unless `--postgres`),
  * the test platform and the baseline, so CPU is not split per target (driver CPU is all of it).
@@ -20,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
 import { MoodleConnector } from '../src/connectors/moodle/index.js';
-import { jobs } from '../src/db/schema/index.js';
+import { intakeWatermarks, jobs } from '../src/db/schema/index.js';
 import { upsertLearner } from '../src/intake/facts-store.js';
 import { enableCanvasLiveEvents } from '../src/intake/push-settings.js';
 import { RESULTS_SYNC } from '../src/intake/sync.js';
@@ -124,7 +127,10 @@ async function pushCase(jalon: TestJalon, ctx: BenchContext): Promise<Comparison
   }
 }
 
-async function syncCase(jalon: TestJalon, ctx: BenchContext, learners: number): Promise<Comparison> {
+/** LMS requests made by the last operation of each sync target. */
+const requestsOf: Record<'full' | 'incremental', number> = { full: 0, incremental: 0 };
+
+async function syncCase(jalon: TestJalon, ctx: BenchContext, learners: number): Promise<Comparison[]> {
   const moodle = await connectMoodle(jalon);
   try {
     const p = moodle.platform;
@@ -149,17 +155,21 @@ async function syncCase(jalon: TestJalon, ctx: BenchContext, learners: number): 
     const settings = await jalon.running.services.connectorSettings.get(moodle.platformId);
     if (settings?.kind !== 'moodle') throw new Error('no Moodle connector');
     const course = { contextId: p.course('big').contextId };
-    const subject: Target = {
-      name: 'jalon',
-      async op() {
-        await jalon.running.services.jobs.enqueue({
-          kind: RESULTS_SYNC,
-          payload: { microcredentialId: mc.id },
-        });
-        const ran = await jalon.running.services.jobs.drain();
-        if (ran < 1) throw new Error('the sync did not run');
-      },
+    const db = jalon.database.db;
+    const reconcile = async (mode: 'full' | 'incremental') => {
+      // Without marks the sync reads everything, as after a definition change or 6 hours.
+      if (mode === 'full')
+        await db.delete(intakeWatermarks).where(eq(intakeWatermarks.microcredentialId, mc.id));
+      const before = p.moodle.calls.length;
+      await jalon.running.services.jobs.enqueue({
+        kind: RESULTS_SYNC,
+        payload: { microcredentialId: mc.id },
+      });
+      const ran = await jalon.running.services.jobs.drain();
+      if (ran < 1) throw new Error('the sync did not run');
+      requestsOf[mode] = p.moodle.calls.length - before;
     };
+    const subject: Target = { name: 'jalon', op: () => reconcile('full') };
     const baseline: Target = {
       name: 'reads',
       async op() {
@@ -178,7 +188,29 @@ async function syncCase(jalon: TestJalon, ctx: BenchContext, learners: number): 
       sliceTimeLimitMs: 600_000,
       opTimeoutMs: 600_000,
     });
-    return { label: `sync ${learners}`, ...m };
+    let next = 0;
+    const incremental: Target = {
+      name: 'incremental',
+      async op() {
+        // One grade changed since the last reconcile, as a teacher grading between two runs.
+        p.moodle.gradeAssignment(essay.id, `l${(next++ * 3) % learners}`, { grade: 60 + (next % 40) });
+        await reconcile('incremental');
+      },
+    };
+    const full: Target = { name: 'full', op: () => reconcile('full') };
+    await reconcile('full'); // the marks an incremental read starts from
+    ctx.progress(`intake reconcile ${learners}: incremental vs full…`);
+    const r = await runInterleaved(incremental, full, {
+      concurrency: 1,
+      rounds: 2,
+      opsPerSlice: 1,
+      sliceTimeLimitMs: 600_000,
+      opTimeoutMs: 600_000,
+    });
+    return [
+      { label: `sync ${learners}`, ...m },
+      { label: `reconcile ${learners}`, ...r },
+    ];
   } finally {
     await moodle.platform.close();
   }
@@ -190,7 +222,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const jalon = await startJalon({ logLevel: 'warn' });
   try {
     const learners = ctx.quick ? 100 : 2000;
-    const comparisons = [await pushCase(jalon, ctx), await syncCase(jalon, ctx, learners)];
+    const comparisons = [await pushCase(jalon, ctx), ...(await syncCase(jalon, ctx, learners))];
     return {
       comparisons,
       notes: [
@@ -200,6 +232,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         `sync: one whole-roster results.sync of ${learners} learners on the Moodle-shaped test platform`,
         '  (roster + quiz + assignment per learner, writes, standings request) vs the same web-service reads only;',
         `  jalon on ${ctx.postgresUrl ? 'PostgreSQL (--postgres)' : 'in-memory PGlite'}; after the first run the writes find nothing new.`,
+        `reconcile: web-service requests of one whole-roster sync: full ${requestsOf.full}, incremental ${requestsOf.incremental}`,
+        '  (the quiz has no "since" in Moodle, so it is read in full both ways; the assignment is asked who changed).',
       ],
     };
   } finally {

@@ -39,6 +39,13 @@ function given(input: LearnerInput) {
 }
 
 /**
+ * On an upsert: a learner listed again after leaving is active from `at` (now by default; see
+ * `watermarks.ts`), one still active keeps their date.
+ */
+const becameActive = (at?: Date) =>
+  sql`case when ${learners.status} = 'inactive' then ${at ? sql`${at.toISOString()}::timestamptz` : sql`now()`} else ${learners.activeSince} end`;
+
+/**
  * Records a learner of a micro-credential's course (from a launch or the LMS roster), or
  * updates what is known of them; a learner listed again becomes active again. The path
  * (`regular`/`rpl`) is the instructor's and is never touched here.
@@ -50,7 +57,7 @@ export async function upsertLearner(db: Db, microcredentialId: string, input: Le
     .values({ microcredentialId, userId: input.userId, ...fields, status: 'active' })
     .onConflictDoUpdate({
       target: [learners.microcredentialId, learners.userId],
-      set: { ...fields, status: 'active', updatedAt: new Date() },
+      set: { ...fields, status: 'active', activeSince: becameActive(), updatedAt: new Date() },
     });
 }
 
@@ -83,11 +90,15 @@ export async function rememberLmsUserIds(
 /**
  * {@link upsertLearner} for many learners at once (the roster read of a sync): one statement
  * per {@link LEARNER_BATCH} learners. A field not given (or empty) keeps what is stored.
+ * `activeSince` dates the learners it adds or brings back: a sync that has just read them in
+ * full gives the start of what its read covered, so the next incremental read need not
+ * read them in full again.
  */
 export async function upsertLearners(
   db: Db,
   microcredentialId: string,
   inputs: readonly LearnerInput[],
+  options: { activeSince?: Date } = {},
 ): Promise<void> {
   // One row per learner: the last input for a user id wins, as repeated single upserts would.
   const unique = [...new Map(inputs.map((i) => [i.userId, i])).values()];
@@ -105,6 +116,7 @@ export async function upsertLearners(
         locale: f.locale ?? null,
         sisPersonId: f.sisPersonId ?? null,
         status: 'active' as const,
+        ...(options.activeSince ? { activeSince: options.activeSince } : {}),
       };
     });
     await db
@@ -119,6 +131,7 @@ export async function upsertLearners(
           locale: keep('locale'),
           sisPersonId: keep('sis_person_id'),
           status: 'active',
+          activeSince: becameActive(options.activeSince),
           updatedAt: new Date(),
         },
       });

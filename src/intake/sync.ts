@@ -43,6 +43,17 @@ import { readAssessmentResults } from '../gradebook/read.js';
 import { loadFacts } from '../standings/facts.js';
 import { cellFacts } from './ags-attempts.js';
 import { recordSyncOk, recordSyncProblem, type IntakeProblem } from './status.js';
+import {
+  DEFAULT_PACING,
+  itemKeyOf,
+  loadWatermarks,
+  planItemRead,
+  readInFull,
+  saveWatermarks,
+  type ItemRead,
+  type ReadPacing,
+  type Watermark,
+} from './watermarks.js';
 
 /** Job kinds this module runs or asks for. */
 export const RESULTS_SYNC = 'results.sync';
@@ -90,6 +101,17 @@ export interface SyncDeps {
   log: Logger;
   /** Platform access tokens for NRPS; without it the roster is read through the connector only. */
   engine?: Pick<LtiEngine, 'platformToken'>;
+  /** How often a reconcile reads everything rather than what changed (see `watermarks.ts`). */
+  pacing?: ReadPacing;
+  now?: () => Date;
+}
+
+/** How one summative item was read: every target, only those the LMS says changed, or a push's. */
+export interface ItemReadSummary {
+  item: string;
+  mode: 'full' | 'incremental' | 'targeted';
+  /** Learners whose attempts were read. */
+  learners: number;
 }
 
 /** What one sync read and wrote (for the log and the tests). */
@@ -103,6 +125,8 @@ export interface SyncSummary {
   columnCells: number;
   /** Where the roster came from, when it was read. */
   rosterSource?: 'nrps' | 'connector';
+  /** How each of the LMS's items was read. */
+  items: ItemReadSummary[];
 }
 
 /** Summative items the course's connector can read (Jalon's own column is not an LMS read). */
@@ -152,6 +176,8 @@ const TRANSIENT = new Set(['RATE_LIMITED', 'UNAVAILABLE']);
 /** The learners to read and how the roster changed, before anything is written. */
 interface Targets {
   learners: LearnerInput[];
+  /** What Jalon knew of each learner before this sync, by user id. */
+  known: Map<string, LearnerRow>;
   /** From NRPS, `activeUserIds` (LTI ids) says who stays active; from the connector, `activeLmsIds`. */
   roster?: { entries: LearnerInput[]; activeLmsIds?: string[]; activeUserIds?: string[] };
 }
@@ -206,6 +232,7 @@ async function targetsOf(
   const byId = new Map(known.map((k) => [k.userId, k]));
   if (payload.learners) {
     return {
+      known: byId,
       learners: [...new Set(payload.learners)].map((userId) => {
         const row = byId.get(userId);
         return { userId, lmsUserId: row?.lmsUserId ?? (family === 'moodle' ? userId : null) };
@@ -230,6 +257,7 @@ async function targetsOf(
       lmsUserId: e.lmsUserId ?? byId.get(e.userId)?.lmsUserId ?? null,
     }));
     return {
+      known: byId,
       learners,
       roster: { entries: nrps.learners, activeUserIds: learners.map((l) => l.userId) },
     };
@@ -246,7 +274,7 @@ async function targetsOf(
     for (const k of known)
       if (k.status === 'active') merged.set(k.userId, { userId: k.userId, lmsUserId: k.lmsUserId });
   }
-  return { learners: [...merged.values()], ...(roster ? { roster } : {}) };
+  return { known: byId, learners: [...merged.values()], ...(roster ? { roster } : {}) };
 }
 
 /** Everything read from the LMS for the targets. */
@@ -256,18 +284,66 @@ interface Reads {
   completions: Map<string, CompletionRecord[]>;
   /** Canvas REST ids learnt for learners known by LTI `sub` alone. */
   restIds: Map<string, string>;
+  items: ItemReadSummary[];
+  /** The roster reads to remember (none for a push's targeted read). */
+  marks: ItemRead[];
+}
+
+/** A whole-roster read: what lets it ask the LMS only for what changed. */
+interface RosterRead {
+  marks: Map<string, Watermark>;
+  known: Map<string, LearnerRow>;
+  startedAt: Date;
+  pacing: ReadPacing;
+}
+
+/**
+ * The targets whose attempts at `item` are read: all of them for a push or a full read;
+ * for an incremental one, those the LMS says changed since the last read (minus the margin)
+ * and those that read cannot speak for (see {@link readInFull}).
+ */
+async function readersOf(
+  cc: CourseConnector,
+  item: AssessmentKey,
+  targets: LearnerInput[],
+  roster: RosterRead | undefined,
+): Promise<{ mode: ItemReadSummary['mode']; readers: LearnerInput[] }> {
+  if (!roster) return { mode: 'targeted', readers: targets };
+  const plan = planItemRead(roster.marks.get(itemKeyOf(item)), roster.startedAt, roster.pacing);
+  if (plan.mode === 'full') return { mode: 'full', readers: targets };
+  const changed = await cc.connector.changedLearners(cc.course, item, plan.since);
+  if (!changed) return { mode: 'full', readers: targets };
+  const readers = targets.filter((t) => {
+    // Moodle's user id is the LTI `sub`; a Canvas learner with no REST id yet cannot be matched.
+    const lmsId = cc.kind === 'moodle' ? (t.lmsUserId ?? t.userId) : t.lmsUserId;
+    return !lmsId || changed.has(lmsId) || readInFull(roster.known.get(t.userId), plan.since);
+  });
+  return { mode: 'incremental', readers };
 }
 
 async function readResults(
   cc: CourseConnector | undefined,
   def: MicroCredentialDefinition,
-  targets: LearnerInput[],
+  allTargets: LearnerInput[],
   log: Logger,
   mcId: string,
+  roster: RosterRead | undefined,
 ): Promise<Reads> {
-  const reads: Reads = { attempts: [], feedback: [], completions: new Map(), restIds: new Map() };
-  if (targets.length === 0 || !cc) return reads;
+  const reads: Reads = {
+    attempts: [],
+    feedback: [],
+    completions: new Map(),
+    restIds: new Map(),
+    items: [],
+    marks: [],
+  };
+  if (allTargets.length === 0 || !cc) return reads;
   for (const item of readableItems(def, cc.kind)) {
+    const { mode, readers: targets } = await readersOf(cc, item, allTargets, roster);
+    reads.items.push({ item: itemKeyOf(item), mode, learners: targets.length });
+    if (roster)
+      reads.marks.push({ itemKey: itemKeyOf(item), startedAt: roster.startedAt, full: mode === 'full' });
+    if (targets.length === 0) continue;
     if (cc.kind === 'moodle') {
       // Moodle's user id is the LTI `sub`; mapped back anyway, so records carry Jalon's id.
       const toJalon = new Map(targets.map((t) => [t.lmsUserId ?? t.userId, t.userId]));
@@ -295,7 +371,8 @@ async function readResults(
     }
   }
   if (needsCompletion(def)) {
-    for (const t of targets) {
+    // Completion has no "changed since" in either LMS: every target is read each time.
+    for (const t of allTargets) {
       try {
         if (cc.kind === 'moodle') {
           const id = t.lmsUserId ?? t.userId;
@@ -457,12 +534,22 @@ export async function runResultsSync(
 
   const cc = 'problem' in resolved ? undefined : resolved;
   const family = cc?.kind ?? (platform.family === 'canvas' ? 'canvas' : 'moodle');
+  // Before any read: a change the LMS stamps while this sync reads is asked for next time.
+  const startedAt = (deps.now ?? (() => new Date()))();
   let targets: Targets;
   let reads: Reads;
   let columnCells: number;
   try {
     targets = await targetsOf(cc, family, mc, payload, deps);
-    reads = await readResults(cc, def, targets.learners, deps.log, mc.id);
+    const roster: RosterRead | undefined = payload.learners
+      ? undefined
+      : {
+          marks: await loadWatermarks(deps.db, mc.id),
+          known: targets.known,
+          startedAt,
+          pacing: deps.pacing ?? DEFAULT_PACING,
+        };
+    reads = await readResults(cc, def, targets.learners, deps.log, mc.id, roster);
     columnCells = await readColumn(deps, mc, def, targets.learners, payload, reads);
   } catch (err) {
     if (!(err instanceof ConnectorError)) throw err;
@@ -479,7 +566,11 @@ export async function runResultsSync(
   const learnerIds = targets.learners.map((t) => t.userId);
   const summary = await ctx.commit(async (tx) => {
     if (targets.roster) {
-      await upsertLearners(tx, mc.id, targets.roster.entries);
+      // Learners this sync adds or brings back were read in full (`readInFull`) from the start.
+      const pacing = deps.pacing ?? DEFAULT_PACING;
+      await upsertLearners(tx, mc.id, targets.roster.entries, {
+        activeSince: new Date(startedAt.getTime() - pacing.marginMs),
+      });
       if (targets.roster.activeUserIds)
         await deactivateLearnersNotListed(tx, mc.id, targets.roster.activeUserIds);
       else await deactivateMissingLearners(tx, mc.id, targets.roster.activeLmsIds ?? []);
@@ -492,6 +583,8 @@ export async function runResultsSync(
       await replaceCompletions(tx, mc.id, learner, records);
       completions += records.length;
     }
+    if (!payload.learners && cc)
+      await saveWatermarks(tx, mc.id, reads.marks, readableItems(def, cc.kind).map(itemKeyOf));
     await recordSyncOk(tx, mc.id);
     if (learnerIds.length > 0) {
       const evaluate: StandingsEvaluatePayload = { microcredentialId: mc.id, learners: learnerIds };
@@ -508,6 +601,7 @@ export async function runResultsSync(
       completions,
       rosterRead: targets.roster !== undefined,
       columnCells,
+      items: reads.items,
       ...(targets.roster
         ? { rosterSource: targets.roster.activeUserIds ? ('nrps' as const) : ('connector' as const) }
         : {}),

@@ -447,6 +447,34 @@ describe('Canvas connector over the test platform', () => {
     ]);
   });
 
+  test('who changed since: submitted or graded after the instant, every page, only this assignment', async () => {
+    const c = connector(prof, { perPage: 1 });
+    const all = await c.changedLearners(math(), essay(), new Date('2025-01-01T00:00:00Z'));
+    expect([...all].sort()).toEqual(['ana', 'ben', 'chloe'].map((h) => platform.user(h).restId).sort());
+    // Graded on 2025-03-03 (Ben, attempt 2); nobody submitted after that.
+    const late = await c.changedLearners(math(), essay(), new Date('2025-03-02T12:00:00Z'));
+    expect([...late]).toEqual([platform.user('ben').restId]);
+    const from = platform.canvas.requests.length;
+    expect(await c.changedLearners(math(), essay(), new Date('2099-01-01T00:00:00Z'))).toEqual(new Set());
+    const asked = requestsSince(from).map((r) => new URL(r.url, platform.url).searchParams);
+    expect(asked.filter((q) => q.has('submitted_since') || q.has('graded_since'))).toHaveLength(2);
+    for (const q of asked.filter((x) => x.has('student_ids[]'))) {
+      expect(q.getAll('student_ids[]')).toEqual(['all']);
+      expect(q.getAll('assignment_ids[]')).toEqual([essay().lmsId]);
+    }
+    // A classic quiz is asked about through its assignment; another LMS's item is refused.
+    const quiz = platform.canvas.data.quizzesIn('math').find((q) => q.title === 'Quiz – summative')!;
+    const quizChanged = await c.changedLearners(
+      math(),
+      { source: 'canvas-quiz', lmsId: String(quiz.id) },
+      new Date(0),
+    );
+    expect(quizChanged.size).toBeGreaterThan(0);
+    expect(
+      await rejection(c.changedLearners(math(), { source: 'moodle-assign', lmsId: '1' }, new Date(0))),
+    ).toMatchObject({ code: 'BAD_RESPONSE' });
+  });
+
   test('a teacher comment between attempts is feedback; the student’s own comment is not', async () => {
     const { attempts, feedback } = await connector(prof).readAttempts(math(), essay(), [ref('ben')]);
     const comments = platform.canvas.data.submission(Number(essay().lmsId), 'ben').comments;

@@ -532,6 +532,57 @@ describe('Moodle connector over web services', () => {
     });
   });
 
+  describe('who changed since (incremental reads)', () => {
+    const essay = () => ({ source: 'moodle-assign' as const, lmsId: essayId() });
+
+    test('learners whose latest submission or grade is stamped at or after `since`', async () => {
+      const all = await connector.changedLearners(math, essay(), new Date('2025-01-01T00:00:00Z'));
+      expect([...all!].sort()).toEqual(['ana', 'ben', 'chloe'].map(id).sort());
+      // Nothing since: Moodle warns "No … found" (code 3), which is an empty answer.
+      expect(await connector.changedLearners(math, essay(), new Date('2099-01-01T00:00:00Z'))).toEqual(
+        new Set(),
+      );
+      const before = platform.moodle.calls.length;
+      platform.moodle.gradeAssignment(Number(essayId()), 'ben', { grade: 93 });
+      const changed = await connector.changedLearners(math, essay(), new Date(Date.now() - 60_000));
+      expect([...changed!]).toEqual([id('ben')]);
+      const asked = platform.moodle.calls.slice(before);
+      expect(asked.map((c) => c.wsfunction)).toEqual(['mod_assign_get_submissions', 'mod_assign_get_grades']);
+      // Unix seconds, as Moodle compares `timemodified`.
+      for (const c of asked) expect(c.params.since).toMatch(/^\d{10}$/);
+    });
+
+    test('undefined, so the caller reads in full, when Moodle cannot say', async () => {
+      // Quizzes: none of their functions takes `since`.
+      expect(
+        await connector.changedLearners(math, { source: 'moodle-quiz', lmsId: quizId() }, new Date(0)),
+      ).toBeUndefined();
+      // A service without one of the two functions.
+      const lacking = connectorWith({ functions: without(ALL_WS_FUNCTIONS, 'mod_assign_get_grades') });
+      expect(await lacking.changedLearners(math, essay(), new Date(0))).toBeUndefined();
+      // A role that may not view grades: Moodle answers with a warning, not an error.
+      const blind = connectorWith({ capabilities: without(ALL_WS_CAPABILITIES, 'mod/assign:viewgrades') });
+      expect(await blind.changedLearners(math, essay(), new Date(0))).toBeUndefined();
+    });
+
+    test('an answer of another shape is an error, never "nobody changed"', async () => {
+      const app = express();
+      app.use(express.urlencoded({ extended: true }));
+      app.post('/odd/webservice/rest/server.php', (_req, res) => {
+        res.status(200).json({ assignments: [{ assignmentid: 9, grades: [{ userid: 'x' }] }], warnings: [] });
+      });
+      const s = await serve(app);
+      try {
+        const odd = createMoodleConnector({ siteUrl: `${s.url}/odd/`, token: 'secret-token-123' });
+        expect(
+          await rejection(odd.changedLearners(math, { source: 'moodle-assign', lmsId: '9' }, new Date(0))),
+        ).toMatchObject({ code: 'BAD_RESPONSE' });
+      } finally {
+        await s.close();
+      }
+    });
+  });
+
   describe('completion', () => {
     test('activity and course completion of a learner who completed, one who did not, and a non-learner', async () => {
       const site = platform.moodle;

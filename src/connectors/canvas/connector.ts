@@ -323,6 +323,32 @@ export class CanvasConnector implements LmsConnector {
   }
 
   /**
+   * The students (Canvas REST ids) whose submission to an assessment was submitted or graded
+   * after `since` (`students/submissions` with `submitted_since`, then `graded_since`: Canvas
+   * applies both filters together, so they are two reads). A teacher's comment without a
+   * regrade changes neither time: Live Events (`submission_comment_created`) and the
+   * periodic full read catch those.
+   */
+  async changedLearners(course: CourseKey, activity: AssessmentKey, since: Date): Promise<Set<string>> {
+    const c = `api/v1/courses/${courseSegment(course)}`;
+    const { assignmentId } = await this.target(c, activity);
+    const changed = new Set<string>();
+    for (const filter of ['submitted_since', 'graded_since'] as const) {
+      const list = await this.client.getAll(`${c}/students/submissions`, {
+        'student_ids[]': 'all',
+        'assignment_ids[]': assignmentId,
+        [filter]: since.toISOString(),
+        per_page: this.perPage,
+      });
+      for (const json of list) {
+        const user = idOf(obj(json)?.user_id);
+        if (user && idOf(obj(json)?.assignment_id) === assignmentId) changed.add(user);
+      }
+    }
+    return changed;
+  }
+
+  /**
    * The course's students (`GET courses/:c/users?enrollment_type[]=student`, every page).
    * Canvas REST does not give the LTI `sub`: entries carry the REST id only, matched to
    * learners Jalon knows from their launches (custom `canvas_user_id`).

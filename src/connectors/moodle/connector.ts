@@ -23,6 +23,7 @@ import { MoodleWsError } from './errors.js';
 import { MOODLE_LEGACY_ATTEMPTS_FUNCTION } from './requirements.js';
 import {
   activitiesCompletionSchema,
+  assignChangesSchema,
   bestGradeSchema,
   courseCompletionSchema,
   enrolledUsersSchema,
@@ -220,6 +221,44 @@ export class MoodleConnector implements LmsConnector {
       };
     }
     throw new ConnectorError('NOT_FOUND', 'moodle.error.unsupportedSource', { source: activity.source });
+  }
+
+  /**
+   * The learners whose attempts at an assignment changed at or after `since` (Moodle user
+   * ids): a submission made or reopened, or the latest attempt graded or its feedback saved
+   * (`mod_assign_get_submissions` and `mod_assign_get_grades`, both filtering on
+   * `timemodified >= since`). Undefined when Moodle cannot say: quizzes (their functions take
+   * no `since`), or a service without those two functions. A grade changed on an earlier
+   * attempt is not seen here, which is why a full read still runs now and then.
+   */
+  async changedLearners(
+    course: CourseKey,
+    activity: AssessmentKey,
+    since: Date,
+  ): Promise<Set<string> | undefined> {
+    if (activity.source !== 'moodle-assign' || !/^\d+$/.test(activity.lmsId)) return undefined;
+    moodleCourseId(course);
+    const params = { assignmentids: [Number(activity.lmsId)], since: Math.floor(since.getTime() / 1000) };
+    const changed = new Set<string>();
+    for (const fn of ['mod_assign_get_submissions', 'mod_assign_get_grades'] as const) {
+      let answer;
+      try {
+        answer = parseAnswer(assignChangesSchema, await this.client.call(fn, params), fn);
+      } catch (e) {
+        // Not in the service, or not allowed: the full read says what is wrong, if anything.
+        if (e instanceof MoodleWsError && e.code === 'PERMISSION') return undefined;
+        throw e;
+      }
+      // "No grades/submissions found" (code 3) is an empty answer; any other warning about
+      // this assignment (no access) means the answer cannot be trusted to be complete.
+      const doubt = answer.warnings.some((w) => w.itemid === Number(activity.lmsId) && w.warningcode !== '3');
+      if (doubt) return undefined;
+      for (const a of answer.assignments) {
+        if (String(a.assignmentid) !== activity.lmsId) continue;
+        for (const x of [...(a.grades ?? []), ...(a.submissions ?? [])]) changed.add(String(x.userid));
+      }
+    }
+    return changed;
   }
 
   /** A learner's attempts at a quiz, with the function Moodle 4.5+ offers or its predecessor. */

@@ -13,6 +13,9 @@ export const MOODLE_REQUIRED_FUNCTIONS = [
   'mod_quiz_get_user_best_grade',
   'mod_assign_get_assignments',
   'mod_assign_get_submission_status',
+  // Who changed since the last read, so a reconcile re-reads only them (incremental reads).
+  'mod_assign_get_submissions',
+  'mod_assign_get_grades',
   'core_completion_get_activities_completion_status',
   'core_completion_get_course_completion_status',
 ] as const;
@@ -55,6 +58,8 @@ export const CAPABILITY_FOR_FUNCTION: Partial<Record<string, MoodleCapability>> 
   mod_quiz_get_user_best_grade: 'mod/quiz:viewreports',
   mod_assign_get_assignments: 'mod/assign:view',
   mod_assign_get_submission_status: 'mod/assign:viewgrades',
+  mod_assign_get_submissions: 'mod/assign:viewgrades',
+  mod_assign_get_grades: 'mod/assign:viewgrades',
   core_completion_get_activities_completion_status: 'report/progress:view',
   core_completion_get_course_completion_status: 'report/completion:view',
 };

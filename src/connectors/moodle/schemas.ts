@@ -150,6 +150,21 @@ export const submissionStatusSchema = z.object({
 /** The answer of {@link submissionStatusSchema}. */
 export type WsSubmissionStatus = z.infer<typeof submissionStatusSchema>;
 
+/**
+ * `mod_assign_get_grades` and `mod_assign_get_submissions` with `since`: only who changed is
+ * read from them (the attempts themselves come from `mod_assign_get_submission_status`).
+ */
+export const assignChangesSchema = z.object({
+  assignments: z.array(
+    z.object({
+      assignmentid: id,
+      grades: z.array(z.object({ userid: id })).optional(),
+      submissions: z.array(z.object({ userid: id })).optional(),
+    }),
+  ),
+  warnings,
+});
+
 /** `core_course_get_contents`. */
 export const courseContentsSchema = z.array(
   z.object({

@@ -105,6 +105,13 @@ export const learners = pgTable(
     locale: text('locale'),
     /** `active` while in the roster; `inactive` when the LMS no longer lists them. */
     status: text('status').$type<'active' | 'inactive'>().notNull().default('active'),
+    /**
+     * When the learner last became active (first recorded, or listed again after leaving):
+     * an incremental read cannot know what they did before, so it reads them in full.
+     */
+    activeSince: timestamp('active_since', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
     updatedAt: timestamp('updated_at', { withTimezone: true })
       .notNull()
       .default(sql`now()`),

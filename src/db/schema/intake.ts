@@ -57,3 +57,25 @@ export const intakeStatus = pgTable('intake_status', {
   } | null>(),
   problemAt: timestamp('problem_at', { withTimezone: true }),
 });
+
+/**
+ * How far each summative item of a micro-credential has been read on the whole roster, so
+ * the next reconcile asks the LMS only for what changed since (where the LMS can say so).
+ * Times are Jalon's clock at the start of the read; the reader subtracts a margin for the
+ * LMS's clock and for writes the LMS had not committed yet.
+ */
+export const intakeWatermarks = pgTable(
+  'intake_watermarks',
+  {
+    microcredentialId: text('microcredential_id')
+      .notNull()
+      .references(() => microcredentials.id, { onDelete: 'cascade' }),
+    /** `<source>:<lms id>` of the summative item. */
+    itemKey: text('item_key').notNull(),
+    /** Start of the last roster read of the item, full or incremental. */
+    readFrom: timestamp('read_from', { withTimezone: true }).notNull(),
+    /** Start of the last full read of the item (what an incremental read cannot see). */
+    fullReadAt: timestamp('full_read_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.microcredentialId, t.itemKey] })],
+);

@@ -1,0 +1,270 @@
+/**
+ * Incremental reconciles against the Moodle- and Canvas-shaped test platforms: after a full
+ * read, a whole-roster `results.sync` asks the LMS who changed since (Moodle
+ * `mod_assign_get_submissions`/`mod_assign_get_grades` with `since`, Canvas
+ * `students/submissions` with `submitted_since`/`graded_since`) and reads only them, plus
+ * the learners that question cannot speak for; what it cannot see, the periodic full read
+ * does. Counted in the LMS's own request logs.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { eq } from 'drizzle-orm';
+import { listAttempts } from '../../src/attempts/store.js';
+import { intakeWatermarks, learners } from '../../src/db/schema/index.js';
+import type { Microcredential } from '../../src/definitions/repository.js';
+import { listFeedback, upsertLearner } from '../../src/intake/facts-store.js';
+import { RESULTS_SYNC, syncDedupeKey } from '../../src/intake/sync.js';
+import { DEFAULT_PACING } from '../../src/intake/watermarks.js';
+import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import { ALL_WS_FUNCTIONS } from '../platform/moodle-ws-data.js';
+import { connectCanvas, connectMoodle, microcredentialFor, type ConnectedPlatform } from './setup.js';
+
+let jalon: TestJalon;
+let moodle: ConnectedPlatform;
+let canvas: ConnectedPlatform;
+
+beforeAll(async () => {
+  jalon = await startJalon();
+  moodle = await connectMoodle(jalon);
+  canvas = await connectCanvas(jalon);
+});
+
+afterAll(async () => {
+  await moodle?.platform.close();
+  await canvas?.platform.close();
+  await jalon?.stop();
+});
+
+const db = () => jalon.database.db;
+const sub = (cp: ConnectedPlatform, handle: string) => cp.platform.user(handle).sub;
+
+async function sync(mc: Microcredential, learners?: string[]) {
+  await jalon.running.services.jobs.enqueue({
+    kind: RESULTS_SYNC,
+    payload: { microcredentialId: mc.id, ...(learners ? { learners } : {}) },
+    dedupeKey: syncDedupeKey(mc.id, learners?.[0]),
+  });
+  await jalon.running.services.jobs.drain();
+}
+
+async function marksOf(mc: Microcredential) {
+  return db().select().from(intakeWatermarks).where(eq(intakeWatermarks.microcredentialId, mc.id));
+}
+
+/** Moves the last full read back past the pacing: "six hours later". */
+async function ageFullRead(mc: Microcredential) {
+  await db()
+    .update(intakeWatermarks)
+    .set({ fullReadAt: new Date(Date.now() - DEFAULT_PACING.fullEveryMs - 60_000) })
+    .where(eq(intakeWatermarks.microcredentialId, mc.id));
+}
+
+async function scoresOf(mc: Microcredential, learner: string, source: string) {
+  return (await listAttempts(db(), mc.id))
+    .filter((a) => a.learner === learner && a.assessmentSource === source)
+    .sort((a, b) => a.attemptNumber - b.attemptNumber)
+    .map((a) => a.score);
+}
+
+describe('incremental reconcile on Moodle', () => {
+  let mc: Microcredential;
+  let essayId: number;
+  const calls = () => moodle.platform.moodle.calls;
+  /** Learners whose assignment history was read, from call `from` on. */
+  const historyReads = (from: number) =>
+    calls()
+      .slice(from)
+      .filter((c) => c.wsfunction === 'mod_assign_get_submission_status')
+      .map((c) => c.params.userid!)
+      .sort();
+  const quizReads = (from: number) =>
+    calls()
+      .slice(from)
+      .filter((c) => c.wsfunction === 'mod_quiz_get_user_quiz_attempts')
+      .map((c) => c.params.userid!)
+      .sort();
+  const everyone = () => ['ana', 'ben', 'chloe', 'dana'].map((h) => sub(moodle, h)).sort();
+
+  beforeAll(async () => {
+    mc = await microcredentialFor(jalon, moodle, 'math');
+    essayId = moodle.platform.moodle.assignmentsIn('math').find((a) => a.name === 'Essay')!.id;
+  });
+
+  test('the first reconcile reads everyone; the next asks who changed and reads no one else', async () => {
+    let from = calls().length;
+    await sync(mc);
+    expect(historyReads(from)).toEqual(everyone());
+    const marks = await marksOf(mc);
+    const quizId = moodle.platform.moodle.quizzesIn('math').find((q) => q.name === 'Quiz – summative')!.id;
+    expect(marks.map((m) => m.itemKey).sort()).toEqual([`moodle-assign:${essayId}`, `moodle-quiz:${quizId}`]);
+    for (const m of marks) expect(m.fullReadAt).toEqual(m.readFrom);
+
+    from = calls().length;
+    await sync(mc);
+    const asked = calls()
+      .slice(from)
+      .filter(
+        (c) => c.wsfunction === 'mod_assign_get_submissions' || c.wsfunction === 'mod_assign_get_grades',
+      );
+    expect(asked.map((c) => c.wsfunction).sort()).toEqual([
+      'mod_assign_get_grades',
+      'mod_assign_get_submissions',
+    ]);
+    const readFrom = marks.find((m) => m.itemKey.startsWith('moodle-assign'))!.readFrom.getTime();
+    for (const c of asked) {
+      expect(c.params['assignmentids[0]']).toBe(String(essayId));
+      // From the last read's start, less the margin for clocks and late commits.
+      expect(Number(c.params.since)).toBe(Math.floor((readFrom - DEFAULT_PACING.marginMs) / 1000));
+    }
+    expect(historyReads(from)).toEqual([]);
+    // Moodle's quiz functions take no `since`: the quiz is read in full every time.
+    expect(quizReads(from)).toEqual(everyone());
+    const after = await marksOf(mc);
+    for (const m of after) {
+      expect(m.readFrom.getTime()).toBeGreaterThan(readFrom);
+      expect(m.fullReadAt.getTime()).toBe(
+        m.itemKey.startsWith('moodle-quiz') ? m.readFrom.getTime() : readFrom,
+      );
+    }
+  });
+
+  test('a grade and feedback saved since are read, for that learner alone', async () => {
+    expect(await scoresOf(mc, sub(moodle, 'chloe'), 'moodle-assign')).toEqual([null]);
+    moodle.platform.moodle.gradeAssignment(essayId, 'chloe', {
+      grade: 85,
+      feedback: '<p>Clear and complete</p>',
+    });
+    const from = calls().length;
+    await sync(mc);
+    expect(historyReads(from)).toEqual([sub(moodle, 'chloe')]);
+    expect(await scoresOf(mc, sub(moodle, 'chloe'), 'moodle-assign')).toEqual([85]);
+    const fb = await listFeedback(db(), mc.id);
+    expect(fb.some((f) => f.learner === sub(moodle, 'chloe') && f.origin === 'lms')).toBe(true);
+  });
+
+  test('a learner who joins is read in full, even for work Moodle stamped long ago', async () => {
+    moodle.platform.addUser({ handle: 'fay', givenName: 'Fay', familyName: 'Roy', email: 'fay@example.org' });
+    moodle.platform.enrol('fay', 'math', 'learner');
+    moodle.platform.moodle.submitAssignment(essayId, 'fay', { at: '2025-01-09T10:00:00Z' });
+    moodle.platform.moodle.gradeAssignment(essayId, 'fay', { grade: 90, at: '2025-01-10T10:00:00Z' });
+    const from = calls().length;
+    await sync(mc);
+    // Chloé again: her grade of a moment ago is within the margin of the last read's start.
+    expect(historyReads(from)).toEqual([sub(moodle, 'chloe'), sub(moodle, 'fay')].sort());
+    expect(await scoresOf(mc, sub(moodle, 'fay'), 'moodle-assign')).toEqual([90]);
+  });
+
+  test('a regrade of an earlier attempt, which Moodle does not report as a change, waits for the full read', async () => {
+    const ana = sub(moodle, 'ana');
+    expect(await scoresOf(mc, ana, 'moodle-assign')).toEqual([48, 86]);
+    moodle.platform.moodle.gradeAssignment(essayId, 'ana', { grade: 60, attemptnumber: 0 });
+    let from = calls().length;
+    await sync(mc);
+    expect(historyReads(from)).not.toContain(ana);
+    expect(await scoresOf(mc, ana, 'moodle-assign')).toEqual([48, 86]);
+
+    await ageFullRead(mc);
+    from = calls().length;
+    const before = Date.now();
+    await sync(mc);
+    expect(historyReads(from)).toEqual([...everyone(), sub(moodle, 'fay')].sort());
+    expect(await scoresOf(mc, ana, 'moodle-assign')).toEqual([60, 86]);
+    for (const m of await marksOf(mc)) expect(m.fullReadAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  test('a push reads its learner in full and leaves the marks alone', async () => {
+    const marks = await marksOf(mc);
+    const from = calls().length;
+    await sync(mc, [sub(moodle, 'ben')]);
+    expect(historyReads(from)).toEqual([sub(moodle, 'ben')]);
+    expect(await marksOf(mc)).toEqual(marks);
+  });
+
+  test('a service without the functions that say who changed is read in full, not wrongly', async () => {
+    const { token } = moodle.platform.createWsToken({
+      functions: ALL_WS_FUNCTIONS.filter((f) => f !== 'mod_assign_get_grades'),
+    });
+    const settings = jalon.running.services.connectorSettings;
+    const { token: original } = moodle.platform.createWsToken();
+    await settings.save(moodle.platformId, { baseUrl: moodle.platform.url, token }, 'test');
+    try {
+      moodle.platform.moodle.gradeAssignment(essayId, 'ben', { grade: 94 });
+      const from = calls().length;
+      await sync(mc);
+      expect(historyReads(from)).toEqual([...everyone(), sub(moodle, 'fay')].sort());
+      expect(await scoresOf(mc, sub(moodle, 'ben'), 'moodle-assign')).toEqual([94]);
+    } finally {
+      await settings.save(moodle.platformId, { baseUrl: moodle.platform.url, token: original }, 'test');
+    }
+  });
+});
+
+describe('incremental reconcile on Canvas', () => {
+  let mc: Microcredential;
+  let essayId: number;
+  const requests = () => canvas.platform.canvas.requests;
+  const submissionReads = (from: number) =>
+    requests()
+      .slice(from)
+      .filter((r) => r.url.includes('/students/submissions'))
+      .map((r) => new URL(r.url, canvas.platform.url).searchParams);
+
+  beforeAll(async () => {
+    mc = await microcredentialFor(jalon, canvas);
+    essayId = canvas.platform.canvas.data
+      .assignmentsIn('math')
+      .find((a) => a.name === 'Essay – summative')!.id;
+    // Learners Canvas REST can be matched to (as after their launches).
+    for (const h of ['ana', 'ben', 'chloe'])
+      await upsertLearner(db(), mc.id, { userId: sub(canvas, h), lmsUserId: canvas.platform.user(h).restId });
+    // They launched last week (a launch just before a read is read in full twice, by the margin).
+    await db()
+      .update(learners)
+      .set({ activeSince: new Date(Date.now() - 7 * 24 * 3600_000) })
+      .where(eq(learners.microcredentialId, mc.id));
+  });
+
+  test('after a full read, a reconcile asks what was submitted or graded since, not for everyone', async () => {
+    let from = requests().length;
+    await sync(mc);
+    const full = submissionReads(from);
+    expect(full.length).toBeGreaterThan(0);
+    for (const q of full)
+      expect(q.getAll('student_ids[]').sort()).toEqual(
+        ['ana', 'ben', 'chloe'].map((h) => canvas.platform.user(h).restId).sort(),
+      );
+
+    from = requests().length;
+    await sync(mc);
+    const asked = submissionReads(from);
+    // Two questions per item (Canvas ANDs the two filters), none naming learners.
+    expect(asked).toHaveLength(4);
+    for (const q of asked) expect(q.getAll('student_ids[]')).toEqual(['all']);
+    expect(asked.filter((q) => q.has('submitted_since'))).toHaveLength(2);
+    expect(asked.filter((q) => q.has('graded_since'))).toHaveLength(2);
+    expect(
+      requests()
+        .slice(from)
+        .some((r) => /\/submissions\/\d+/.test(r.url)),
+    ).toBe(false);
+  });
+
+  test('a grade given since is read', async () => {
+    const chloe = sub(canvas, 'chloe');
+    expect(await scoresOf(mc, chloe, 'canvas-assignment')).toEqual([null]);
+    canvas.platform.canvas.data.grade(essayId, 'chloe', { score: 88, grader: 'prof' });
+    await sync(mc);
+    expect(await scoresOf(mc, chloe, 'canvas-assignment')).toEqual([88]);
+  });
+
+  test('a comment with no regrade is not a change to Canvas: the full read brings it', async () => {
+    const ana = sub(canvas, 'ana');
+    const count = async () => (await listFeedback(db(), mc.id)).filter((f) => f.learner === ana).length;
+    const before = await count();
+    canvas.platform.canvas.data.comment(essayId, 'ana', { author: 'prof', text: 'Well argued' });
+    await sync(mc);
+    expect(await count()).toBe(before);
+    await ageFullRead(mc);
+    await sync(mc);
+    expect(await count()).toBe(before + 1);
+  });
+});
