@@ -4,18 +4,20 @@
  * `{}` and gets a `DIDAuthentication` request (challenge, domain); it POSTs back a presentation
  * signed by its holder DID; Jalon checks it and answers with the badge re-issued to that DID
  * (`credentialSubject.id`), same status bit as the stored badge, so revoking the award revokes
- * it too. The exchange URL carries an HMAC of the badge id; challenges are HMACs of the badge id
- * and the hour (the current and the previous hour are accepted), so no state is stored.
+ * it too. The exchange URL carries an HMAC of the badge id. A challenge is `hour.nonce.mac`
+ * (the current and the previous hour are accepted), so nothing is stored until one is
+ * answered; an answered challenge is recorded and never accepted again (`wallet_challenges`),
+ * so a presentation captured on the way cannot be replayed.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq, lt } from 'drizzle-orm';
 import express, { type Request, type Response, type Router } from 'express';
 import { isObject } from '../badges/checks.js';
 import { badgeById } from '../badges/issuance.js';
 import { newUrnUuid } from '../badges/ids.js';
 import { signCredential, verifyDidAuth } from '../badges/signing.js';
 import { badgeLoader, currentIssuerKey, type BadgeStoreDeps } from '../badges/store.js';
-import { awards } from '../db/schema/index.js';
+import { awards, walletChallenges } from '../db/schema/index.js';
 import type { Logger } from '../log.js';
 import type { UnsignedCredential } from '../badges/types.js';
 
@@ -52,10 +54,36 @@ export function badgeExchangeRouter(deps: BadgeExchangeDeps): Router {
   const r = express.Router();
   const loader = badgeLoader(deps.db, deps.publicUrl);
   const domain = new URL(deps.publicUrl).host;
-  const challengeFor = (badgeId: string, hour: number) => mac(deps.secret, `challenge:${badgeId}:${hour}`);
+  const challengeMac = (badgeId: string, hour: number, nonce: string) =>
+    mac(deps.secret, `challenge:${badgeId}:${hour}:${nonce}`);
+  const newChallenge = (badgeId: string, hour: number) => {
+    const nonce = randomBytes(16).toString('base64url');
+    return `${hour}.${nonce}.${challengeMac(badgeId, hour, nonce)}`;
+  };
+  /** Whether `challenge` is one Jalon gave for this badge, this hour or the previous one. */
+  const issuedChallenge = (badgeId: string, hour: number, challenge: unknown): challenge is string => {
+    if (typeof challenge !== 'string' || challenge.length > 200) return false;
+    const [h, nonce, tag, ...rest] = challenge.split('.');
+    if (!h || !nonce || !tag || rest.length > 0 || !/^\d+$/.test(h)) return false;
+    const when = Number(h);
+    return (when === hour || when === hour - 1) && same(tag, challengeMac(badgeId, when, nonce));
+  };
+  /** Records the challenge as answered; false when it already was (a replay). */
+  const spend = async (challenge: string, badgeId: string) => {
+    await deps.db
+      .delete(walletChallenges)
+      .where(lt(walletChallenges.usedAt, new Date(Date.now() - 3 * HOUR)));
+    const rows = await deps.db
+      .insert(walletChallenges)
+      .values({ challenge, badgeId })
+      .onConflictDoNothing()
+      .returning({ challenge: walletChallenges.challenge });
+    return rows.length === 1;
+  };
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
 
-  const fail = (res: Response, status: number, message: string) => {
+  const fail = (res: Response, status: number, message: string, badgeId?: string) => {
+    deps.log?.info({ badgeId, status, reason: message }, 'wallet exchange refused');
     res.status(status).json({ error: { message } });
   };
 
@@ -65,9 +93,9 @@ export function badgeExchangeRouter(deps: BadgeExchangeDeps): Router {
       const token = String(req.params.token);
       const badge = await badgeById(deps.db, badgeId);
       if (!badge || !same(token, mac(deps.secret, `exchange:${badgeId}`)))
-        return fail(res, 404, 'unknown exchange');
+        return fail(res, 404, 'unknown exchange', badgeId);
       const [award] = await deps.db.select().from(awards).where(eq(awards.id, badge.awardId));
-      if (!award || award.status !== 'active') return fail(res, 410, 'this credential was revoked');
+      if (!award || award.status !== 'active') return fail(res, 410, 'this credential was revoked', badgeId);
       const body: unknown = req.body;
       const vp = isObject(body) ? body.verifiablePresentation : undefined;
       const hour = Math.floor(Date.now() / HOUR);
@@ -81,7 +109,7 @@ export function badgeExchangeRouter(deps: BadgeExchangeDeps): Router {
                 acceptedCryptosuites: [{ cryptosuite: 'eddsa-rdfc-2022' }],
               },
             ],
-            challenge: challengeFor(badgeId, hour),
+            challenge: newChallenge(badgeId, hour),
             domain,
           },
         });
@@ -93,12 +121,14 @@ export function badgeExchangeRouter(deps: BadgeExchangeDeps): Router {
           : isObject(vp) && isObject(vp.proof)
             ? vp.proof.challenge
             : undefined;
-      const challenge = [hour, hour - 1]
-        .map((h) => challengeFor(badgeId, h))
-        .find((c) => c === proofChallenge);
-      if (!challenge) return fail(res, 400, 'the challenge is missing or has expired');
+      if (!issuedChallenge(badgeId, hour, proofChallenge))
+        return fail(res, 400, 'the challenge is missing or has expired', badgeId);
+      const challenge = proofChallenge;
       const auth = await verifyDidAuth(vp, loader, { challenge, domain });
-      if (!auth.ok) return fail(res, 400, `DID authentication failed: ${auth.reason}`);
+      if (!auth.ok) return fail(res, 400, `DID authentication failed: ${auth.reason}`, badgeId);
+      // Only after the proof checks out: a forged answer must not burn the learner's challenge.
+      if (!(await spend(challenge, badgeId)))
+        return fail(res, 400, 'this challenge was already answered; ask the exchange for a new one', badgeId);
       const { proof: _proof, ...stored } = badge.credentials[badge.lang] as Record<string, unknown>;
       const subject = isObject(stored.credentialSubject) ? stored.credentialSubject : {};
       const unsigned = {

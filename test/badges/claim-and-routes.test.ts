@@ -379,6 +379,39 @@ describe('wallet delivery (VC-API exchange with DID authentication)', () => {
     expect(await verified.json()).toMatchObject({ verdict: 'valid' });
   });
 
+  test('each challenge gets one badge: a captured presentation replayed, even in parallel, is refused', async () => {
+    const loader = badgeLoader(db(), jalon.config.publicUrl);
+    const a = (await post({})).json.verifiablePresentationRequest;
+    const b = (await post({})).json.verifiablePresentationRequest;
+    expect(a.challenge).not.toBe(b.challenge);
+    const holder = generateDidKey();
+    const vp = await signDidAuthPresentation(holder, loader, { challenge: a.challenge, domain: a.domain });
+    const first = await post({ verifiablePresentation: vp });
+    expect(first.status).toBe(200);
+    const again = await post({ verifiablePresentation: vp });
+    expect(again.status).toBe(400);
+    expect(again.json.error.message).toContain('already answered');
+    // Two deliveries of one fresh answer at once: one badge.
+    const vp2 = await signDidAuthPresentation(holder, loader, { challenge: b.challenge, domain: b.domain });
+    const both = await Promise.all([
+      post({ verifiablePresentation: vp2 }),
+      post({ verifiablePresentation: vp2 }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 400]);
+    // A challenge is bound to its badge and its hour: edited, it is not one Jalon gave.
+    const [hour, nonce, tag] = String(a.challenge).split('.');
+    for (const forged of [
+      `${Number(hour) - 2}.${nonce}.${tag}`,
+      `${hour}.${nonce}x.${tag}`,
+      `${hour}.${nonce}`,
+    ]) {
+      const vp3 = await signDidAuthPresentation(holder, loader, { challenge: forged, domain: a.domain });
+      const r = await post({ verifiablePresentation: vp3 });
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toContain('challenge');
+    }
+  });
+
   test('a wrong challenge, another signer, a forged token or a bare body are refused', async () => {
     const { verifiablePresentationRequest: req } = (await post({})).json;
     const loader = badgeLoader(db(), jalon.config.publicUrl);

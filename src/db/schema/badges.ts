@@ -5,7 +5,7 @@
  * row per award (both language editions), created when the learner claims the award.
  */
 import { sql } from 'drizzle-orm';
-import { integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { awards } from './awards.js';
 import { platforms } from './platforms.js';
 
@@ -89,4 +89,21 @@ export const issuedBadges = pgTable(
     uniqueIndex('issued_badges_award_uq').on(t.awardId),
     uniqueIndex('issued_badges_status_uq').on(t.statusListId, t.statusIndex),
   ],
+);
+
+/**
+ * Wallet DID-authentication challenges already answered: each challenge gets one badge, so a
+ * presentation captured on the way cannot be played again. Rows older than the challenges'
+ * two-hour life are pruned as new ones arrive.
+ */
+export const walletChallenges = pgTable(
+  'wallet_challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    badgeId: text('badge_id').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [index('wallet_challenges_used_ix').on(t.usedAt)],
 );
