@@ -657,6 +657,33 @@ describe('Moodle connector over web services', () => {
       await slow.close();
     });
 
+    test('a connection dropped once is sent again; dropped every time, the site is unreachable', async () => {
+      let seen = 0;
+      let dropEvery = false;
+      const app = express();
+      app.post('/webservice/rest/server.php', (req, res) => {
+        seen++;
+        // As a site closing a kept-alive connection just as it is reused: no answer at all.
+        if (dropEvery || seen === 1) return req.socket.destroy();
+        res.json({ sitename: 'S', username: 'u', userid: 2, siteurl: 'http://x', functions: [] });
+      });
+      const s = await serve(app);
+      try {
+        const client = new MoodleClient({ siteUrl: s.url, token: 'x' });
+        await expect(client.call('core_webservice_get_site_info')).resolves.toMatchObject({ sitename: 'S' });
+        expect(seen).toBe(2);
+        dropEvery = true;
+        seen = 0;
+        expect(await rejection(client.call('core_webservice_get_site_info'))).toMatchObject({
+          code: 'UNAVAILABLE',
+          messageKey: 'error.unreachable',
+        });
+        expect(seen).toBe(2);
+      } finally {
+        await s.close();
+      }
+    });
+
     test('HTTP-200 exception bodies are errors, never data; HTML, 403, 404, 5xx and redirects are explained', async () => {
       const seen: { method: string; url: string; body: Record<string, unknown> }[] = [];
       const app = express();

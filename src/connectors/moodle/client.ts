@@ -86,9 +86,8 @@ export class MoodleClient {
     body.set('wsfunction', wsfunction);
     body.set('moodlewsrestformat', 'json');
     const host = this.host;
-    let res: Response;
-    try {
-      res = await fetch(this.siteUrl + REST_PATH, {
+    const post = () =>
+      fetch(this.siteUrl + REST_PATH, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body,
@@ -96,11 +95,23 @@ export class MoodleClient {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-    } catch (e) {
-      // Duck-typed: the DOMException fetch throws may come from another realm than `Error`.
+    // Duck-typed: the DOMException fetch throws may come from another realm than `Error`.
+    const timedOut = (e: unknown) => {
       const name = typeof e === 'object' && e !== null && 'name' in e ? String(e.name) : '';
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
-      throw timedOut
+      return name === 'TimeoutError' || name === 'AbortError';
+    };
+    let res: Response;
+    try {
+      try {
+        res = await post();
+      } catch (e) {
+        // A kept-alive connection the site closed as it was reused fails at once: every
+        // function Jalon calls only reads, so it is sent once more on a fresh connection.
+        if (timedOut(e)) throw e;
+        res = await post();
+      }
+    } catch (e) {
+      throw timedOut(e)
         ? new ConnectorError(
             'UNAVAILABLE',
             'error.timeout',
