@@ -4,6 +4,7 @@
  * a line item's `scores` and `results`, authorised GETs that follow `Link` pages on the
  * service's own origin, and finding one of Jalon's columns by its tag.
  */
+import type { LtiEngine } from '../lti/engine.js';
 import { followPages, nextLink } from '../lti/paging.js';
 
 /** AGS scopes Jalon asks for. */
@@ -34,6 +35,22 @@ export class AgsError extends Error {
     readonly status: number,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A platform access token for AGS scopes; a platform that refuses one is an {@link AgsError}
+ * 401 (retried), whichever call asked, and its message never carries a token.
+ */
+export async function agsToken(
+  engine: Pick<LtiEngine, 'platformToken'>,
+  platformId: string,
+  scopes: string[],
+): Promise<string> {
+  try {
+    return await engine.platformToken(platformId, scopes);
+  } catch (err) {
+    throw new AgsError(`token: ${String((err as Error)?.message ?? err).slice(0, 200)}`, 401);
   }
 }
 

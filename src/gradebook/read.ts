@@ -11,7 +11,7 @@
  */
 import type { Db } from '../db/client.js';
 import type { LtiEngine } from '../lti/engine.js';
-import { AGS_MEDIA, AGS_SCOPE, AgsError, findColumnByTag, getAllPages, lineItemSubUrl } from './ags.js';
+import { AGS_MEDIA, AGS_SCOPE, agsToken, findColumnByTag, getAllPages, lineItemSubUrl } from './ags.js';
 import { endpointOf } from './write.js';
 
 /**
@@ -88,12 +88,7 @@ export async function readAssessmentResults(
   const itemScope = scopes.includes(AGS_SCOPE.lineItemReadOnly)
     ? AGS_SCOPE.lineItemReadOnly
     : AGS_SCOPE.lineItem;
-  let token: string;
-  try {
-    token = await deps.engine.platformToken(ep.platformId, [itemScope, AGS_SCOPE.resultReadOnly]);
-  } catch (err) {
-    throw new AgsError(`token: ${String((err as Error)?.message ?? err)}`, 401);
-  }
+  const token = await agsToken(deps.engine, ep.platformId, [itemScope, AGS_SCOPE.resultReadOnly]);
   const column = await findColumnByTag(ep.lineItemsUrl, token, JALON_ASSESSMENT_TAG);
   if (!column) return { read: false, why: 'no_column' };
   const first = new URL(lineItemSubUrl(column, 'results'));

@@ -12,7 +12,15 @@ import { awards, gradebookEndpoints, gradebookScores, standings } from '../db/sc
 import type { Logger } from '../log.js';
 import type { LtiEngine } from '../lti/engine.js';
 import type { Standing } from '../microcredentials/policy.js';
-import { AGS_MEDIA, AGS_SCOPE, AgsError, agsFetch, findColumnByTag, lineItemSubUrl } from './ags.js';
+import {
+  AGS_MEDIA,
+  AGS_SCOPE,
+  AgsError,
+  agsFetch,
+  agsToken,
+  findColumnByTag,
+  lineItemSubUrl,
+} from './ags.js';
 
 /**
  * The AGS tag of Jalon's "Micro-credential" column, where the award is written. Not the
@@ -152,7 +160,7 @@ export async function writeLearnerScore(
   const tokenScopes = [canCreate ? AGS_SCOPE.lineItem : AGS_SCOPE.lineItemReadOnly, AGS_SCOPE.score].filter(
     (s) => scopes.includes(s),
   );
-  const token = await deps.engine.platformToken(ep.platformId, tokenScopes);
+  const token = await agsToken(deps.engine, ep.platformId, tokenScopes);
   const lineItemUrl = await findOrCreateColumn(deps, ep, token, canCreate);
   if (!lineItemUrl) return { written: false, why: 'no_column' };
 

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { standings } from '../../src/db/schema/index.js';
 import { AGS_SCOPE, AgsError } from '../../src/gradebook/ags.js';
 import { JALON_ASSESSMENT_TAG, parseResult, readAssessmentResults } from '../../src/gradebook/read.js';
-import { rememberEndpoint } from '../../src/gradebook/write.js';
+import { rememberEndpoint, writeLearnerScore } from '../../src/gradebook/write.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { addPlatformRow } from '../helpers/platform-row.js';
 import { newMicrocredential } from '../standings/helpers.js';
@@ -213,5 +214,35 @@ describe('not reading', () => {
       score: null,
       max: null,
     });
+  });
+});
+
+describe('a platform that refuses the access token', () => {
+  const refusing = {
+    platformToken: async () => {
+      throw new Error('invalid_client: the tool key was removed');
+    },
+  };
+  test('the read and the award write both stop with the same AgsError 401, retried later', async () => {
+    await rememberEndpoint(database.db, mc, platformId, {
+      lineItemsUrl: `${base}/lineitems?type_id=2`,
+      scopes: SCOPES,
+    });
+    const readErr = await readAssessmentResults({ db: database.db, engine: refusing }, mc).catch((e) => e);
+    expect(readErr).toBeInstanceOf(AgsError);
+    expect(readErr).toMatchObject({ status: 401, message: expect.stringContaining('invalid_client') });
+    // A learner with a score to write (the standing's current score).
+    await database.db.insert(standings).values({
+      microcredentialId: mc,
+      learner: 'learner-1',
+      definitionVersionId: 'v1',
+      status: 'in_progress',
+      standing: { score: 72 },
+    });
+    const writeErr = await writeLearnerScore({ db: database.db, engine: refusing }, mc, 'learner-1').catch(
+      (e) => e,
+    );
+    expect(writeErr).toBeInstanceOf(AgsError);
+    expect(writeErr).toMatchObject({ status: 401, message: readErr.message });
   });
 });
