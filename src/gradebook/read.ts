@@ -46,6 +46,9 @@ export interface ResultsReadDeps {
   engine: Pick<LtiEngine, 'platformToken'>;
 }
 
+/** Results asked per page of a whole-column read. */
+const RESULTS_PAGE = 100;
+
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** A result as Jalon keeps it, or undefined when the entry is not one (no id or user). */
@@ -93,6 +96,8 @@ export async function readAssessmentResults(
   if (!column) return { read: false, why: 'no_column' };
   const first = new URL(lineItemSubUrl(column, 'results'));
   if (userIds?.length === 1) first.searchParams.set('user_id', userIds[0]!);
+  // AGS's own page-size parameter, which both LMSs honour: their default pages are smaller.
+  else first.searchParams.set('limit', String(RESULTS_PAGE));
   const raw = await getAllPages(first.toString(), token, AGS_MEDIA.resultContainer);
   const wanted = userIds ? new Set(userIds) : undefined;
   const results = raw

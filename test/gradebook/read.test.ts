@@ -78,6 +78,7 @@ describe('reading the column', () => {
   test('finds it on a later page and keeps only well-formed entries', async () => {
     results = (req, res) => {
       expect(req.query.type_id).toBe('2'); // /results went before the query string
+      expect(req.query.limit).toBe('100'); // a whole column in pages of 100
       res.json([
         {
           id: 'r1',
