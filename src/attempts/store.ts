@@ -5,10 +5,11 @@
  * attempt updates that row, an older one (delivered out of order) leaves it as it is.
  */
 import { randomBytes } from 'node:crypto';
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { attempts } from '../db/schema/index.js';
 import { dedupeAttempts, validateAttempt, type AttemptRecord } from '../microcredentials/attempts.js';
+import type { AssessmentKey } from '../microcredentials/definition.js';
 import type { Reason } from '../microcredentials/reasons.js';
 
 /** A stored attempt row. */
@@ -138,4 +139,29 @@ export async function listAttempts(db: Db, microcredentialId: string): Promise<S
     .from(attempts)
     .where(eq(attempts.microcredentialId, microcredentialId))
     .orderBy(attempts.submittedAt, attempts.attemptNumber, attempts.id);
+}
+
+/**
+ * The learners of stored attempts at an assessment, by the attempts' source ids (an LMS that
+ * names changed attempts but not their learners). Ids Jalon never stored are absent.
+ */
+export async function ownersOfAttempts(
+  db: Db,
+  microcredentialId: string,
+  assessment: AssessmentKey,
+  sourceIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (sourceIds.length === 0) return new Map();
+  const rows = await db
+    .selectDistinct({ sourceId: attempts.sourceId, learner: attempts.learner })
+    .from(attempts)
+    .where(
+      and(
+        eq(attempts.microcredentialId, microcredentialId),
+        eq(attempts.assessmentSource, assessment.source),
+        eq(attempts.assessmentLmsId, assessment.lmsId),
+        inArray(attempts.sourceId, [...sourceIds]),
+      ),
+    );
+  return new Map(rows.map((r) => [r.sourceId, r.learner]));
 }

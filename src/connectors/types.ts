@@ -49,6 +49,16 @@ export interface RosterEntry {
   locale?: string;
 }
 
+/**
+ * What an LMS says changed since an instant, for one assessment: learners it names (LMS user
+ * ids), and attempts it names without their learner (Jalon source ids, e.g. Moodle's
+ * `quiz-attempt:812`), which the caller matches to the attempts it stored.
+ */
+export interface ChangesSince {
+  learners: Set<string>;
+  attempts: Set<string>;
+}
+
 /** One line of a "test connection" report. */
 export interface ConnectionCheck {
   /** What was checked: a web-service function, a capability, an API endpoint. */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordAttempts } from '../attempts/store.js';
+import { ownersOfAttempts, recordAttempts } from '../attempts/store.js';
 import { ConnectorError, type RosterEntry } from '../connectors/types.js';
 import type { CanvasLearnerRef } from '../connectors/canvas/index.js';
 import type { Db } from '../db/client.js';
@@ -291,6 +291,8 @@ interface Reads {
 
 /** A whole-roster read: what lets it ask the LMS only for what changed. */
 interface RosterRead {
+  db: Db;
+  microcredentialId: string;
   marks: Map<string, Watermark>;
   known: Map<string, LearnerRow>;
   startedAt: Date;
@@ -313,10 +315,20 @@ async function readersOf(
   if (plan.mode === 'full') return { mode: 'full', readers: targets };
   const changed = await cc.connector.changedLearners(cc.course, item, plan.since);
   if (!changed) return { mode: 'full', readers: targets };
+  // Attempts named without their learner (Moodle quizzes) are matched to the stored ones; an
+  // attempt Jalon never stored (new, or still in progress) could be anyone's: read in full.
+  const owners = await ownersOfAttempts(roster.db, roster.microcredentialId, item, [...changed.attempts]);
+  if (owners.size < changed.attempts.size) return { mode: 'full', readers: targets };
+  const ownerIds = new Set(owners.values());
   const readers = targets.filter((t) => {
     // Moodle's user id is the LTI `sub`; a Canvas learner with no REST id yet cannot be matched.
     const lmsId = cc.kind === 'moodle' ? (t.lmsUserId ?? t.userId) : t.lmsUserId;
-    return !lmsId || changed.has(lmsId) || readInFull(roster.known.get(t.userId), plan.since);
+    return (
+      !lmsId ||
+      changed.learners.has(lmsId) ||
+      ownerIds.has(t.userId) ||
+      readInFull(roster.known.get(t.userId), plan.since)
+    );
   });
   return { mode: 'incremental', readers };
 }
@@ -544,6 +556,8 @@ export async function runResultsSync(
     const roster: RosterRead | undefined = payload.learners
       ? undefined
       : {
+          db: deps.db,
+          microcredentialId: mc.id,
           marks: await loadWatermarks(deps.db, mc.id),
           known: targets.known,
           startedAt,

@@ -450,12 +450,17 @@ describe('Canvas connector over the test platform', () => {
   test('who changed since: submitted or graded after the instant, every page, only this assignment', async () => {
     const c = connector(prof, { perPage: 1 });
     const all = await c.changedLearners(math(), essay(), new Date('2025-01-01T00:00:00Z'));
-    expect([...all].sort()).toEqual(['ana', 'ben', 'chloe'].map((h) => platform.user(h).restId).sort());
+    expect([...all.learners].sort()).toEqual(
+      ['ana', 'ben', 'chloe'].map((h) => platform.user(h).restId).sort(),
+    );
+    expect(all.attempts).toEqual(new Set());
     // Graded on 2025-03-03 (Ben, attempt 2); nobody submitted after that.
     const late = await c.changedLearners(math(), essay(), new Date('2025-03-02T12:00:00Z'));
-    expect([...late]).toEqual([platform.user('ben').restId]);
+    expect([...late.learners]).toEqual([platform.user('ben').restId]);
     const from = platform.canvas.requests.length;
-    expect(await c.changedLearners(math(), essay(), new Date('2099-01-01T00:00:00Z'))).toEqual(new Set());
+    expect((await c.changedLearners(math(), essay(), new Date('2099-01-01T00:00:00Z'))).learners).toEqual(
+      new Set(),
+    );
     const asked = requestsSince(from).map((r) => new URL(r.url, platform.url).searchParams);
     expect(asked.filter((q) => q.has('submitted_since') || q.has('graded_since'))).toHaveLength(2);
     for (const q of asked.filter((x) => x.has('student_ids[]'))) {
@@ -469,7 +474,7 @@ describe('Canvas connector over the test platform', () => {
       { source: 'canvas-quiz', lmsId: String(quiz.id) },
       new Date(0),
     );
-    expect(quizChanged.size).toBeGreaterThan(0);
+    expect(quizChanged.learners.size).toBeGreaterThan(0);
     expect(
       await rejection(c.changedLearners(math(), { source: 'moodle-assign', lmsId: '1' }, new Date(0))),
     ).toMatchObject({ code: 'BAD_RESPONSE' });

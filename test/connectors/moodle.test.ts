@@ -537,25 +537,55 @@ describe('Moodle connector over web services', () => {
 
     test('learners whose latest submission or grade is stamped at or after `since`', async () => {
       const all = await connector.changedLearners(math, essay(), new Date('2025-01-01T00:00:00Z'));
-      expect([...all!].sort()).toEqual(['ana', 'ben', 'chloe'].map(id).sort());
+      expect([...all!.learners].sort()).toEqual(['ana', 'ben', 'chloe'].map(id).sort());
+      expect(all!.attempts).toEqual(new Set());
       // Nothing since: Moodle warns "No … found" (code 3), which is an empty answer.
-      expect(await connector.changedLearners(math, essay(), new Date('2099-01-01T00:00:00Z'))).toEqual(
-        new Set(),
-      );
+      expect(await connector.changedLearners(math, essay(), new Date('2099-01-01T00:00:00Z'))).toEqual({
+        learners: new Set(),
+        attempts: new Set(),
+      });
       const before = platform.moodle.calls.length;
       platform.moodle.gradeAssignment(Number(essayId()), 'ben', { grade: 93 });
       const changed = await connector.changedLearners(math, essay(), new Date(Date.now() - 60_000));
-      expect([...changed!]).toEqual([id('ben')]);
+      expect([...changed!.learners]).toEqual([id('ben')]);
       const asked = platform.moodle.calls.slice(before);
       expect(asked.map((c) => c.wsfunction)).toEqual(['mod_assign_get_submissions', 'mod_assign_get_grades']);
       // Unix seconds, as Moodle compares `timemodified`.
       for (const c of asked) expect(c.params.since).toMatch(/^\d{10}$/);
     });
 
+    test('quizzes: the attempts changed since, named by attempt (Moodle does not say whose)', async () => {
+      const quiz = { source: 'moodle-quiz' as const, lmsId: quizId() };
+      const seeded = platform.moodle.quizAttempts.filter((a) => String(a.quiz) === quizId());
+      const all = await connector.changedLearners(math, quiz, new Date('2025-01-01T00:00:00Z'));
+      expect(all!.learners).toEqual(new Set());
+      expect([...all!.attempts].sort()).toEqual(seeded.map((a) => `quiz-attempt:${a.id}`).sort());
+      expect(await connector.changedLearners(math, quiz, new Date('2099-01-01T00:00:00Z'))).toEqual({
+        learners: new Set(),
+        attempts: new Set(),
+      });
+      // A teacher grades an attempt by hand: that attempt, and only it, changed.
+      const before = platform.moodle.calls.length;
+      const graded = platform.moodle.gradeQuizAttempt(seeded[0]!.id, { sumgrades: 15 });
+      const changed = await connector.changedLearners(math, quiz, new Date(Date.now() - 60_000));
+      expect([...changed!.attempts]).toEqual([`quiz-attempt:${graded.id}`]);
+      const asked = platform.moodle.calls
+        .slice(before)
+        .filter((c) => c.wsfunction === 'core_course_check_updates');
+      expect(asked).toHaveLength(1);
+      const cm = platform.moodle.quizzesIn('math').find((q) => String(q.id) === quizId())!.cmid;
+      expect(asked[0]!.params).toMatchObject({
+        'tocheck[0][contextlevel]': 'module',
+        'tocheck[0][id]': String(cm),
+        'tocheck[0][since]': expect.stringMatching(/^\d{10}$/),
+      });
+    });
+
     test('undefined, so the caller reads in full, when Moodle cannot say', async () => {
-      // Quizzes: none of their functions takes `since`.
+      // A service without core_course_check_updates, for a quiz.
+      const noCheck = connectorWith({ functions: without(ALL_WS_FUNCTIONS, 'core_course_check_updates') });
       expect(
-        await connector.changedLearners(math, { source: 'moodle-quiz', lmsId: quizId() }, new Date(0)),
+        await noCheck.changedLearners(math, { source: 'moodle-quiz', lmsId: quizId() }, new Date(0)),
       ).toBeUndefined();
       // A service without one of the two functions.
       const lacking = connectorWith({ functions: without(ALL_WS_FUNCTIONS, 'mod_assign_get_grades') });

@@ -116,15 +116,42 @@ describe('incremental reconcile on Moodle', () => {
       expect(Number(c.params.since)).toBe(Math.floor((readFrom - DEFAULT_PACING.marginMs) / 1000));
     }
     expect(historyReads(from)).toEqual([]);
-    // Moodle's quiz functions take no `since`: the quiz is read in full every time.
-    expect(quizReads(from)).toEqual(everyone());
+    // The quiz: Moodle lists the attempts changed since (none), and nobody's attempts are read.
+    const checked = calls()
+      .slice(from)
+      .filter((c) => c.wsfunction === 'core_course_check_updates');
+    expect(checked).toHaveLength(1);
+    expect(Number(checked[0]!.params['tocheck[0][since]'])).toBe(
+      Math.floor((readFrom - DEFAULT_PACING.marginMs) / 1000),
+    );
+    expect(quizReads(from)).toEqual([]);
     const after = await marksOf(mc);
     for (const m of after) {
       expect(m.readFrom.getTime()).toBeGreaterThan(readFrom);
-      expect(m.fullReadAt.getTime()).toBe(
-        m.itemKey.startsWith('moodle-quiz') ? m.readFrom.getTime() : readFrom,
-      );
+      expect(m.fullReadAt.getTime()).toBe(readFrom);
     }
+  });
+
+  test('a quiz attempt saved since is read for its learner alone; one Jalon never saw reads the quiz in full', async () => {
+    const quiz = moodle.platform.moodle.quizzesIn('math').find((q) => q.name === 'Quiz – summative')!;
+    const ana = sub(moodle, 'ana');
+    const [first] = moodle.platform.moodle.attemptsOf(quiz.id, Number(ana)).filter((a) => a.preview === 0);
+    // A teacher regrades Ana's first attempt by hand: Moodle names that attempt, Jalon knows whose.
+    moodle.platform.moodle.gradeQuizAttempt(first!.id, { sumgrades: 16 });
+    let from = calls().length;
+    await sync(mc);
+    expect(quizReads(from)).toEqual([ana]);
+    expect((await scoresOf(mc, ana, 'moodle-quiz'))[0]).toBe(8);
+    // Ben starts and finishes a new attempt: an attempt Jalon never stored, so whose is unknown.
+    moodle.platform.moodle.addQuizAttempt(quiz.id, 'ben', { percent: 100 });
+    from = calls().length;
+    await sync(mc);
+    expect(quizReads(from)).toEqual(everyone());
+    expect(await scoresOf(mc, sub(moodle, 'ben'), 'moodle-quiz')).toEqual([9, 10]);
+    // Known now: a reconcile within the margin reads only those two again.
+    from = calls().length;
+    await sync(mc);
+    expect(quizReads(from)).toEqual([ana, sub(moodle, 'ben')].sort());
   });
 
   test('a grade and feedback saved since are read, for that learner alone', async () => {

@@ -100,6 +100,21 @@ export class WsParams {
     return v === undefined ? fallback : v.replace(/[^a-zA-Z]/g, '');
   }
 
+  /** An array of structures of scalars (`tocheck[0][id]=…`); anything else is refused. */
+  objects(name: string): Record<string, string>[] {
+    const v = this.raw[name];
+    if (!Array.isArray(v)) throw invalidParameter();
+    return v.map((x) => {
+      if (!x || typeof x !== 'object' || Array.isArray(x)) throw invalidParameter();
+      const out: Record<string, string> = {};
+      for (const [k, y] of Object.entries(x)) {
+        if (typeof y !== 'string') throw invalidParameter();
+        out[k] = y;
+      }
+      return out;
+    });
+  }
+
   /** An array of integers; a scalar where an array is expected is refused ("Only arrays accepted"). */
   intArray(name: string, fallback?: number[]): number[] {
     const v = this.raw[name];

@@ -141,6 +141,7 @@ export const ALL_WS_FUNCTIONS = [
   'mod_quiz_get_user_quiz_attempts',
   'mod_quiz_get_user_attempts',
   'mod_quiz_get_user_best_grade',
+  'core_course_check_updates',
   'mod_assign_get_assignments',
   'mod_assign_get_submission_status',
   'mod_assign_get_grades',
@@ -444,6 +445,23 @@ export class MoodleSite {
     };
     this.quizAttempts.push(attempt);
     this.syncQuizGrade(quiz, userid);
+    return attempt;
+  }
+
+  /**
+   * A teacher grades an attempt by hand (an essay question) or the attempt is otherwise
+   * saved: its marks change and `timemodified` is the time of the change.
+   */
+  gradeQuizAttempt(
+    attemptId: number,
+    options: { sumgrades: number; at?: Date | string | number },
+  ): MoodleQuizAttempt {
+    const attempt = this.quizAttempts.find((a) => a.id === attemptId);
+    if (!attempt) throw new Error(`unknown quiz attempt ${attemptId}`);
+    attempt.state = 'finished';
+    attempt.sumgrades = options.sumgrades;
+    attempt.timemodified = toSeconds(options.at, Math.floor(Date.now() / 1000));
+    this.syncQuizGrade(this.quiz(attempt.quiz), attempt.userid);
     return attempt;
   }
 

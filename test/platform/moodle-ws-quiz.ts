@@ -184,8 +184,71 @@ const getUserBestGrade: WsFunction = (ctx, params) => {
   };
 };
 
+/**
+ * `core_course_check_updates` (`course_check_updates` → `quiz_check_updates_since`) for the
+ * course's quizzes: per course module asked, the areas updated after `since` (strictly, on
+ * `timemodified`) — the caller's own `attempts` and, with `mod/quiz:viewreports`, everyone's
+ * `userattempts` — listing only areas that changed. Other modules report no area here.
+ */
+const checkUpdates: WsFunction = (ctx, params) => {
+  const course = ctx.course(params.int('courseid'));
+  ctx.requireAccess(course);
+  const instances: Record<string, unknown>[] = [];
+  const warnings: Record<string, unknown>[] = [];
+  for (const t of params.objects('tocheck')) {
+    const id = Number(t.id);
+    if (t.contextlevel !== 'module') {
+      warnings.push({
+        item: t.contextlevel,
+        itemid: id,
+        warningcode: 'contextlevelnotsupported',
+        message: 'Context level not yet supported ' + t.contextlevel,
+      });
+      continue;
+    }
+    if (!/^\d+$/.test(t.since ?? ''))
+      throw new WsError(
+        'invalid_parameter_exception',
+        'invalidparameter',
+        'Invalid parameter value detected',
+      );
+    const since = Number(t.since);
+    const quiz = ctx.site.quizzesIn(course.handle).find((q) => q.cmid === id);
+    const other = ctx.site.assignmentsIn(course.handle).some((a) => a.cmid === id);
+    if (!quiz && !other) {
+      warnings.push({
+        item: 'module',
+        itemid: id,
+        warningcode: 'missingcm',
+        message: 'Course module not found',
+      });
+      continue;
+    }
+    const updates: Record<string, unknown>[] = [];
+    const area = (name: string, rows: MoodleQuizAttempt[]) => {
+      if (rows.length === 0) return;
+      updates.push({
+        name,
+        timeupdated: Math.max(...rows.map((a) => a.timemodified)),
+        itemids: rows.map((a) => a.id),
+      });
+    };
+    if (quiz) {
+      const changed = ctx.site.quizAttempts.filter((a) => a.quiz === quiz.id && a.timemodified > since);
+      area(
+        'attempts',
+        changed.filter((a) => a.userid === ctx.userid),
+      );
+      if (ctx.has('mod/quiz:viewreports')) area('userattempts', changed);
+    }
+    instances.push({ contextlevel: 'module', id, updates });
+  }
+  return { instances, warnings };
+};
+
 /** The quiz functions by name. */
 export const QUIZ_FUNCTIONS: Record<string, WsFunction> = {
+  core_course_check_updates: checkUpdates,
   mod_quiz_get_quizzes_by_courses: getQuizzesByCourses,
   mod_quiz_get_user_quiz_attempts: getUserQuizAttempts,
   mod_quiz_get_user_attempts: getUserAttempts,

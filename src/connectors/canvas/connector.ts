@@ -9,6 +9,7 @@ import type { AssessmentKey } from '../../microcredentials/definition.js';
 import type { CompletionRecord, FeedbackRecord } from '../../microcredentials/facts.js';
 import {
   ConnectorError,
+  type ChangesSince,
   type ConnectionCheck,
   type ConnectionReport,
   type CourseKey,
@@ -329,7 +330,7 @@ export class CanvasConnector implements LmsConnector {
    * regrade changes neither time: Live Events (`submission_comment_created`) and the
    * periodic full read catch those.
    */
-  async changedLearners(course: CourseKey, activity: AssessmentKey, since: Date): Promise<Set<string>> {
+  async changedLearners(course: CourseKey, activity: AssessmentKey, since: Date): Promise<ChangesSince> {
     const c = `api/v1/courses/${courseSegment(course)}`;
     const { assignmentId } = await this.target(c, activity);
     const changed = new Set<string>();
@@ -345,7 +346,7 @@ export class CanvasConnector implements LmsConnector {
         if (user && idOf(obj(json)?.assignment_id) === assignmentId) changed.add(user);
       }
     }
-    return changed;
+    return { learners: changed, attempts: new Set() };
   }
 
   /**

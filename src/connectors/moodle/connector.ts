@@ -9,6 +9,7 @@ import type { AssessmentKey } from '../../microcredentials/definition.js';
 import type { CompletionRecord, FeedbackRecord } from '../../microcredentials/facts.js';
 import {
   ConnectorError,
+  type ChangesSince,
   type ConnectionReport,
   type CourseKey,
   type LmsActivity,
@@ -16,15 +17,17 @@ import {
   type RosterEntry,
 } from '../types.js';
 import { assignAttemptRecords, isoFromSeconds, quizAttemptRecords } from './attempts.js';
-import { MoodleClient, type MoodleClientOptions } from './client.js';
+import { MoodleClient, type MoodleClientOptions, type WsValue } from './client.js';
 import { testMoodleConnection, type ConnectionTestOptions } from './connection-test.js';
 import { moodleCourseId, readAssignments, readModuleCompletion, readQuizzes } from './course-data.js';
 import { MoodleWsError } from './errors.js';
 import { MOODLE_LEGACY_ATTEMPTS_FUNCTION } from './requirements.js';
+import type { z } from 'zod';
 import {
   activitiesCompletionSchema,
   assignChangesSchema,
   bestGradeSchema,
+  checkUpdatesSchema,
   courseCompletionSchema,
   enrolledUsersSchema,
   parseAnswer,
@@ -224,38 +227,69 @@ export class MoodleConnector implements LmsConnector {
   }
 
   /**
-   * The learners whose attempts at an assignment changed at or after `since` (Moodle user
-   * ids): a submission made or reopened, or the latest attempt graded or its feedback saved
-   * (`mod_assign_get_submissions` and `mod_assign_get_grades`, both filtering on
-   * `timemodified >= since`). Undefined when Moodle cannot say: quizzes (their functions take
-   * no `since`), or a service without those two functions. A grade changed on an earlier
-   * attempt is not seen here, which is why a full read still runs now and then.
+   * What changed in an activity since `since`, or undefined when Moodle cannot say (a
+   * service without the functions, a warning about the activity): the caller then reads in
+   * full.
+   * - Assignment: learners whose submission was made or reopened, or whose latest attempt was
+   *   graded or had its feedback saved (`mod_assign_get_submissions` and
+   *   `mod_assign_get_grades`, both on `timemodified >= since`). A grade changed on an
+   *   earlier attempt is not seen here.
+   * - Quiz: attempts started, saved, finished or graded by hand after `since` (the
+   *   `userattempts` area of `core_course_check_updates`, which Moodle fills for holders of
+   *   `mod/quiz:viewreports`), as attempt source ids: Moodle names the attempt, not its
+   *   learner. A quiz regrade does not touch `timemodified`, so it is not seen here. Without
+   *   that capability Moodle leaves the area out, as when nothing changed; but the first
+   *   read of an item is always full, and reading attempts needs the same capability, so a
+   *   role without it fails there (and at each later full read), never silently.
+   *
+   * Both gaps are why a full read still runs now and then.
    */
   async changedLearners(
     course: CourseKey,
     activity: AssessmentKey,
     since: Date,
-  ): Promise<Set<string> | undefined> {
-    if (activity.source !== 'moodle-assign' || !/^\d+$/.test(activity.lmsId)) return undefined;
-    moodleCourseId(course);
-    const params = { assignmentids: [Number(activity.lmsId)], since: Math.floor(since.getTime() / 1000) };
-    const changed = new Set<string>();
-    for (const fn of ['mod_assign_get_submissions', 'mod_assign_get_grades'] as const) {
-      let answer;
+  ): Promise<ChangesSince | undefined> {
+    const courseId = moodleCourseId(course);
+    if (!/^\d+$/.test(activity.lmsId)) return undefined;
+    const sinceSeconds = Math.floor(since.getTime() / 1000);
+    const lmsId = Number(activity.lmsId);
+    /** An answer, or undefined when the service lacks the function or the role the right. */
+    const ask = async <T>(fn: string, schema: z.ZodType<T>, params: Record<string, WsValue>) => {
       try {
-        answer = parseAnswer(assignChangesSchema, await this.client.call(fn, params), fn);
+        return parseAnswer(schema, await this.client.call(fn, params), fn);
       } catch (e) {
-        // Not in the service, or not allowed: the full read says what is wrong, if anything.
         if (e instanceof MoodleWsError && e.code === 'PERMISSION') return undefined;
         throw e;
       }
+    };
+    if (activity.source === 'moodle-quiz') {
+      const quiz = (await readQuizzes(this.client, courseId)).find((q) => q.id === lmsId);
+      if (!quiz) return undefined;
+      const answer = await ask('core_course_check_updates', checkUpdatesSchema, {
+        courseid: courseId,
+        tocheck: [{ contextlevel: 'module', id: quiz.coursemodule, since: sinceSeconds }],
+      });
+      const instance = answer?.instances.find(
+        (i) => i.contextlevel === 'module' && i.id === quiz.coursemodule,
+      );
+      if (!answer || !instance || answer.warnings.some((w) => w.itemid === quiz.coursemodule))
+        return undefined;
+      const ids = instance.updates.find((u) => u.name === 'userattempts')?.itemids ?? [];
+      return { learners: new Set(), attempts: new Set(ids.map((i) => `quiz-attempt:${i}`)) };
+    }
+    if (activity.source !== 'moodle-assign') return undefined;
+    const changed: ChangesSince = { learners: new Set(), attempts: new Set() };
+    const params = { assignmentids: [lmsId], since: sinceSeconds };
+    for (const fn of ['mod_assign_get_submissions', 'mod_assign_get_grades'] as const) {
+      const answer = await ask(fn, assignChangesSchema, params);
       // "No grades/submissions found" (code 3) is an empty answer; any other warning about
       // this assignment (no access) means the answer cannot be trusted to be complete.
-      const doubt = answer.warnings.some((w) => w.itemid === Number(activity.lmsId) && w.warningcode !== '3');
-      if (doubt) return undefined;
+      if (!answer || answer.warnings.some((w) => w.itemid === lmsId && w.warningcode !== '3'))
+        return undefined;
       for (const a of answer.assignments) {
-        if (String(a.assignmentid) !== activity.lmsId) continue;
-        for (const x of [...(a.grades ?? []), ...(a.submissions ?? [])]) changed.add(String(x.userid));
+        if (a.assignmentid !== lmsId) continue;
+        for (const x of [...(a.grades ?? []), ...(a.submissions ?? [])])
+          changed.learners.add(String(x.userid));
       }
     }
     return changed;

@@ -11,6 +11,8 @@ export const MOODLE_REQUIRED_FUNCTIONS = [
   'mod_quiz_get_quizzes_by_courses',
   'mod_quiz_get_user_quiz_attempts',
   'mod_quiz_get_user_best_grade',
+  // Which quiz attempts changed since the last read (incremental reads).
+  'core_course_check_updates',
   'mod_assign_get_assignments',
   'mod_assign_get_submission_status',
   // Who changed since the last read, so a reconcile re-reads only them (incremental reads).
@@ -56,6 +58,7 @@ export const CAPABILITY_FOR_FUNCTION: Partial<Record<string, MoodleCapability>> 
   mod_quiz_get_user_quiz_attempts: 'mod/quiz:viewreports',
   mod_quiz_get_user_attempts: 'mod/quiz:viewreports',
   mod_quiz_get_user_best_grade: 'mod/quiz:viewreports',
+  core_course_check_updates: 'moodle/course:view',
   mod_assign_get_assignments: 'mod/assign:view',
   mod_assign_get_submission_status: 'mod/assign:viewgrades',
   mod_assign_get_submissions: 'mod/assign:viewgrades',

@@ -165,6 +165,24 @@ export const assignChangesSchema = z.object({
   warnings,
 });
 
+/** `core_course_check_updates`: per course module, the areas updated since (only those). */
+export const checkUpdatesSchema = z.object({
+  instances: z.array(
+    z.object({
+      contextlevel: z.string(),
+      id,
+      updates: z.array(
+        z.object({
+          name: z.string(),
+          timeupdated: z.number().int().optional(),
+          itemids: z.array(id).optional(),
+        }),
+      ),
+    }),
+  ),
+  warnings,
+});
+
 /** `core_course_get_contents`. */
 export const courseContentsSchema = z.array(
   z.object({
