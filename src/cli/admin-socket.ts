@@ -1,17 +1,41 @@
 /**
  * A local admin endpoint on a Unix socket under DATA_DIR (owner-only), so that the CLI can
  * act while the server holds the embedded database: PGlite is one process's database
- * (reference/ltijs.md §10). File permissions are the authentication.
+ * (reference/ltijs.md §10). File permissions are the authentication. The CLI sends its
+ * language with the command line, so that the server answers in it.
  */
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { LANGUAGES, translator, type Lang } from '../i18n/index.js';
 import type { CommandContext, CommandResult } from './commands.js';
 import { runCommand } from './commands.js';
+
+/** What the CLI sends: `{ argv, lang }`. */
+interface CliRequest {
+  argv?: unknown;
+  lang?: unknown;
+}
 
 /** Where the socket lives for a data directory. */
 export function adminSocketPath(dataDir: string): string {
   return path.join(dataDir, 'admin.sock');
+}
+
+/** The language a request asks for: French or English only, English when missing or anything else. */
+function requestLang(lang: unknown): Lang {
+  return LANGUAGES.find((l) => l === lang) ?? 'en';
+}
+
+function isCommandResult(r: unknown): r is CommandResult {
+  const o = r as Partial<CommandResult> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.code === 'number' &&
+    typeof o.stdout === 'string' &&
+    typeof o.stderr === 'string'
+  );
 }
 
 /** Starts the admin socket; returns a closer. */
@@ -30,21 +54,31 @@ export async function startAdminSocket(dataDir: string, ctx: CommandContext): Pr
       if (body.length > 64 * 1024) req.destroy();
     });
     req.on('end', () => {
-      let argv: unknown;
+      let request: CliRequest = {};
       try {
-        argv = (JSON.parse(body) as { argv?: unknown }).argv;
+        const parsed: unknown = JSON.parse(body);
+        if (parsed && typeof parsed === 'object') request = parsed as CliRequest;
       } catch {
-        argv = undefined;
+        request = {};
       }
+      const { argv } = request;
+      const lang = requestLang(request.lang);
       if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
         res
           .writeHead(400, { 'Content-Type': 'application/json' })
           .end(JSON.stringify({ error: 'argv must be strings' }));
         return;
       }
-      runCommand(argv, ctx).then(
+      runCommand(argv, ctx, { lang }).then(
         (result) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(result)),
-        (err: Error) => res.writeHead(500).end(JSON.stringify({ code: 1, stdout: '', stderr: err.message })),
+        (err: Error) =>
+          res.writeHead(500, { 'Content-Type': 'application/json' }).end(
+            JSON.stringify({
+              code: 1,
+              stdout: '',
+              stderr: `${translator(lang)('cli:error.generic', { message: err.message })}\n`,
+            }),
+          ),
       );
     });
   });
@@ -62,10 +96,22 @@ export async function startAdminSocket(dataDir: string, ctx: CommandContext): Pr
     });
 }
 
-/** Sends a command line to a running server; undefined when no server answers. */
-export async function sendToServer(dataDir: string, argv: string[]): Promise<CommandResult | undefined> {
+/**
+ * Sends a command line to a running server, to be run and answered in `lang`; undefined when
+ * no server answers.
+ */
+export async function sendToServer(
+  dataDir: string,
+  argv: string[],
+  lang: Lang = 'en',
+): Promise<CommandResult | undefined> {
   const socket = adminSocketPath(dataDir);
   if (!existsSync(socket)) return undefined;
+  const unreadable: CommandResult = {
+    code: 1,
+    stdout: '',
+    stderr: `${translator(lang)('cli:error.unreadableAnswer')}\n`,
+  };
   return new Promise((resolve) => {
     const req = http.request(
       { socketPath: socket, path: '/cli', method: 'POST', headers: { 'Content-Type': 'application/json' } },
@@ -75,14 +121,15 @@ export async function sendToServer(dataDir: string, argv: string[]): Promise<Com
         res.on('data', (c: string) => (data += c));
         res.on('end', () => {
           try {
-            resolve(JSON.parse(data) as CommandResult);
+            const answer: unknown = JSON.parse(data);
+            resolve(isCommandResult(answer) ? answer : unreadable);
           } catch {
-            resolve({ code: 1, stdout: '', stderr: 'The running server gave an unreadable answer.\n' });
+            resolve(unreadable);
           }
         });
       },
     );
     req.on('error', () => resolve(undefined));
-    req.end(JSON.stringify({ argv }));
+    req.end(JSON.stringify({ argv, lang } satisfies CliRequest));
   });
 }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { createSealer } from '../crypto/seal.js';
 import type { Db } from '../db/client.js';
 import type { BadgeStoreDeps } from '../badges/store.js';
+import { translator, type Translate } from '../i18n/index.js';
 import { CliRefusal } from './connector-commands.js';
 
 /** What the badge commands need (the running services have all of it). */
@@ -24,9 +25,11 @@ export function registerBadgeCommands(
   program: Command,
   ctx: BadgeCommandContext,
   out: (s: string) => void,
+  t: Translate = translator('en'),
 ): void {
+  const arg = (name: string) => t(`cli:arg.${name}`);
   const deps = (): BadgeStoreDeps => {
-    if (!ctx.secrets) throw new CliRefusal('the instance secrets are not available', 2);
+    if (!ctx.secrets) throw new CliRefusal(t('cli:badges.noSecrets'), 2);
     return {
       db: ctx.database.db,
       sealer: createSealer(ctx.secrets.master, 'badge-keys'),
@@ -36,32 +39,32 @@ export function registerBadgeCommands(
   const issuance = () => import('../badges/issuance.js');
   const refuse = async (e: unknown): Promise<never> => {
     if (e instanceof (await issuance()).BadgeError)
-      throw new CliRefusal(`refused: ${(e as { code: string }).code}`, 2);
+      throw new CliRefusal(t('cli:badges.refused', { code: (e as { code: string }).code }), 2);
     throw e;
   };
-  const badges = program.command('badges').description('issued Open Badges: look up, revoke, rotate keys');
+  const badges = program.command('badges').description(t('cli:badges.description'));
   badges
-    .command('show <awardId>')
-    .description("print an award's badge id and verification URL")
-    .option('--json', 'as JSON')
+    .command(`show <${arg('awardId')}>`)
+    .description(t('cli:badges.show.description'))
+    .option('--json', t('cli:badges.show.json'))
     .action(async (awardId: string, opts: { json?: boolean }) => {
       const ref = await (await issuance()).badgeRefForAward(ctx.database.db, ctx.config.publicUrl, awardId);
-      if (!ref) throw new CliRefusal(`no badge was issued for award ${awardId}`, 2);
+      if (!ref) throw new CliRefusal(t('cli:badges.show.none', { awardId }), 2);
       out(opts.json ? JSON.stringify(ref) : `${ref.badgeId}\t${ref.verificationUrl}`);
     });
   badges
-    .command('revoke <awardId>')
-    .description('revoke an award and its badge (status list, award, audit, transcript)')
-    .requiredOption('--reason <text>', 'why (kept with the award and in the transcript)')
+    .command(`revoke <${arg('awardId')}>`)
+    .description(t('cli:badges.revoke.description'))
+    .requiredOption(`--reason <${arg('text')}>`, t('cli:badges.revoke.reason'))
     .action(async (awardId: string, opts: { reason: string }) => {
       await (await issuance()).revokeBadge(deps(), awardId, opts.reason, ACTOR).catch(refuse);
-      out(`revoked ${awardId}`);
+      out(t('cli:badges.revoke.done', { awardId }));
     });
   badges
-    .command('rotate-key <platformId>')
-    .description("retire a platform issuer's signing key and create a new one (old badges still verify)")
+    .command(`rotate-key <${arg('platformId')}>`)
+    .description(t('cli:badges.rotateKey.description'))
     .action(async (platformId: string) => {
       const { rotateIssuerKey } = await import('../badges/store.js');
-      out(`new key ${await rotateIssuerKey(deps(), platformId, ACTOR)}`);
+      out(t('cli:badges.rotateKey.done', { key: await rotateIssuerKey(deps(), platformId, ACTOR) }));
     });
 }

@@ -1,7 +1,7 @@
 /**
  * The connector and issuer-profile commands of the administration CLI: the same actions as
  * the connector admin page (set, test, remove a connector; set the issuer profile), with the
- * same validation and messages (in English: the CLI speaks to administrators in one language).
+ * same validation and messages, in the language the command runs in.
  */
 import type { Command } from 'commander';
 import type { ZodError } from 'zod';
@@ -12,9 +12,9 @@ import {
   type ConnectorSettingsStore,
 } from '../connectors/settings.js';
 import type { Db } from '../db/client.js';
-import { translator } from '../i18n/index.js';
+import { translator, type Translate } from '../i18n/index.js';
 import { IssuerProfileSchema, getIssuerProfile, saveIssuerProfile } from '../platforms/issuer-profile.js';
-import { PlatformError, type PlatformRegistry } from '../platforms/registry.js';
+import type { PlatformRegistry } from '../platforms/registry.js';
 
 /** What these commands act on. */
 export interface ConnectorCommandContext {
@@ -24,7 +24,7 @@ export interface ConnectorCommandContext {
   config: { publicUrl: string };
 }
 
-/** A refusal the CLI prints with exit code 2 (bad input) or 4 (a failed connection test). */
+/** A refusal the CLI prints, with exit code 2 (bad input), 3 (no such platform) or 4 (a failed connection test). */
 export class CliRefusal extends Error {
   constructor(
     message: string,
@@ -36,11 +36,22 @@ export class CliRefusal extends Error {
 }
 
 const ACTOR = 'cli';
-const t = translator('en');
 
-function refuse(err: ZodError): never {
-  const lines = [...new Set(err.issues.map((i) => i.message))].map((k) => (k.includes(':') ? t(k) : k));
-  throw new CliRefusal(lines.join('\n'), 2);
+/** Label and value lines, the values lined up `gap` spaces after the longest label. */
+export function alignedLines(
+  rows: Array<[label: string, value: string]>,
+  gap: number,
+  indent = '',
+): string[] {
+  const width = Math.max(...rows.map(([label]) => label.length)) + gap;
+  return rows.map(([label, value]) => `${indent}${label.padEnd(width)}${value}`);
+}
+
+/** The platform a command names, or the refusal (exit code 3) that says there is none. */
+export async function platformOrRefuse(registry: PlatformRegistry, id: string, t: Translate) {
+  const p = await registry.get(id);
+  if (!p) throw new CliRefusal(t('cli:error.noPlatform', { id }), 3);
+  return p;
 }
 
 /** Adds `connectors …` and `issuer …` to the program. */
@@ -48,33 +59,39 @@ export function registerConnectorCommands(
   program: Command,
   ctx: ConnectorCommandContext,
   out: (s: string) => void,
+  t: Translate = translator('en'),
 ): void {
   const settings = ctx.connectorSettings;
-  const platformOf = async (id: string) => {
-    const p = await ctx.registry.get(id);
-    if (!p) throw new PlatformError('NOT_FOUND', `no platform ${id}`);
-    return p;
-  };
+  const platformOf = (id: string) => platformOrRefuse(ctx.registry, id, t);
+  const arg = (name: string) => t(`cli:arg.${name}`);
+  /** The schema's messages are i18n keys (shared with the admin page). */
+  function refuse(err: ZodError): never {
+    const lines = [...new Set(err.issues.map((i) => i.message))].map((k) => (k.includes(':') ? t(k) : k));
+    throw new CliRefusal(lines.join('\n'), 2);
+  }
 
-  const connectors = program
-    .command('connectors')
-    .description('connectors to Moodle and Canvas (per platform)');
+  const connectors = program.command('connectors').description(t('cli:connectors.description'));
   connectors
     .command('list')
-    .description('list platforms and their connectors (secrets are never printed)')
+    .description(t('cli:connectors.list.description'))
     .action(async () => {
-      const rows = ['platform\tfamily\tconnector\taddress\tclient_id\tsecret\tlast_test'];
+      const columns = ['platform', 'family', 'connector', 'address', 'clientId', 'secret', 'lastTest'];
+      const rows = [columns.map((c) => t(`cli:connectors.list.columns.${c}`)).join('\t')];
       for (const p of await ctx.registry.list()) {
         const c = await settings.get(p.id);
-        const last = c?.lastCheck ? `${c.lastCheck.ok ? 'passed' : 'failed'} ${c.lastCheck.checkedAt}` : '-';
+        const last = c?.lastCheck
+          ? t(c.lastCheck.ok ? 'cli:connectors.list.passedAt' : 'cli:connectors.list.failedAt', {
+              at: c.lastCheck.checkedAt,
+            })
+          : '-';
         rows.push(
           [
             p.id,
             p.productFamily,
-            c?.kind ?? 'none',
+            c?.kind ?? t('cli:connectors.list.none'),
             c?.baseUrl ?? '-',
             c?.kind === 'canvas' ? c.clientId : '-',
-            c ? 'set' : '-',
+            c ? t('cli:connectors.list.set') : '-',
             c ? last : '-',
           ].join('\t'),
         );
@@ -82,23 +99,23 @@ export function registerConnectorCommands(
       out(rows.join('\n'));
     });
   connectors
-    .command('set-moodle <platformId>')
-    .description('set (or replace) the Moodle web-service connector')
-    .requiredOption('--url <url>', 'Moodle site URL')
-    .requiredOption('--token <token>', 'web-service token')
+    .command(`set-moodle <${arg('platformId')}>`)
+    .description(t('cli:connectors.setMoodle.description'))
+    .requiredOption(`--url <${arg('url')}>`, t('cli:connectors.setMoodle.url'))
+    .requiredOption(`--token <${arg('token')}>`, t('cli:connectors.setMoodle.token'))
     .action(async (id: string, o: { url: string; token: string }) => {
       await platformOf(id);
       const parsed = MoodleSettingsSchema.safeParse({ baseUrl: o.url, token: o.token });
       if (!parsed.success) refuse(parsed.error);
       await settings.save(id, parsed.data, ACTOR);
-      out(`Moodle connector saved for ${id}. Check it with: npm run cli -- connectors test ${id}`);
+      out(t('cli:connectors.setMoodle.done', { id }));
     });
   connectors
-    .command('set-canvas <platformId>')
-    .description('set (or replace) the Canvas API developer key')
-    .requiredOption('--url <url>', 'Canvas base URL')
-    .requiredOption('--client-id <id>', 'developer key client id')
-    .requiredOption('--client-secret <secret>', 'developer key secret')
+    .command(`set-canvas <${arg('platformId')}>`)
+    .description(t('cli:connectors.setCanvas.description'))
+    .requiredOption(`--url <${arg('url')}>`, t('cli:connectors.setCanvas.url'))
+    .requiredOption(`--client-id <${arg('id')}>`, t('cli:connectors.setCanvas.clientId'))
+    .requiredOption(`--client-secret <${arg('secret')}>`, t('cli:connectors.setCanvas.clientSecret'))
     .action(async (id: string, o: { url: string; clientId: string; clientSecret: string }) => {
       await platformOf(id);
       const parsed = CanvasSettingsSchema.safeParse({
@@ -109,39 +126,44 @@ export function registerConnectorCommands(
       if (!parsed.success) refuse(parsed.error);
       await settings.save(id, parsed.data, ACTOR);
       const factory = new ConnectorFactory({ settings, publicUrl: ctx.config.publicUrl });
-      out(`Canvas developer key saved for ${id}.`);
-      out(`Its redirect URI must be: ${factory.redirectUri}`);
+      out(t('cli:connectors.setCanvas.done', { id }));
+      out(t('cli:connectors.setCanvas.redirectUri', { uri: factory.redirectUri }));
     });
   connectors
-    .command('test <platformId>')
-    .description('test the connection and say what is missing')
+    .command(`test <${arg('platformId')}>`)
+    .description(t('cli:connectors.test.description'))
     .action(async (id: string) => {
       await platformOf(id);
       const factory = new ConnectorFactory({ settings, publicUrl: ctx.config.publicUrl });
       const report = await factory.testPlatform(id);
-      if (!report) throw new CliRefusal(`No connector is set up for ${id}.`, 2);
+      if (!report) throw new CliRefusal(t('cli:connectors.test.none', { id }), 2);
       for (const c of report.checks)
-        out(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${t(c.messageKey, c.params ?? {})}`);
-      if (!report.ok) throw new CliRefusal('Connection test failed.', 4);
-      out('Connection test passed.');
+        out(
+          t(c.ok ? 'cli:connectors.test.checkOk' : 'cli:connectors.test.checkFailed', {
+            name: c.name,
+            message: t(c.messageKey, c.params ?? {}),
+          }),
+        );
+      if (!report.ok) throw new CliRefusal(t('cli:connectors.test.failed'), 4);
+      out(t('cli:connectors.test.passed'));
     });
   connectors
-    .command('remove <platformId>')
-    .description("remove the platform's connector (and the Canvas authorisations obtained through it)")
+    .command(`remove <${arg('platformId')}>`)
+    .description(t('cli:connectors.remove.description'))
     .action(async (id: string) => {
       await platformOf(id);
       await settings.remove(id, ACTOR);
-      out(`Connector removed from ${id}.`);
+      out(t('cli:connectors.remove.done', { id }));
     });
 
-  const issuer = program.command('issuer').description('the institution as badge issuer (per platform)');
+  const issuer = program.command('issuer').description(t('cli:issuer.description'));
   issuer
-    .command('set <platformId>')
-    .description('set the issuer profile (the logo is set from the admin page)')
-    .option('--name-fr <name>', 'name in French')
-    .option('--name-en <name>', 'name in English')
-    .requiredOption('--url <url>', 'web site')
-    .requiredOption('--email <email>', 'contact e-mail')
+    .command(`set <${arg('platformId')}>`)
+    .description(t('cli:issuer.set.description'))
+    .option(`--name-fr <${arg('name')}>`, t('cli:issuer.set.nameFr'))
+    .option(`--name-en <${arg('name')}>`, t('cli:issuer.set.nameEn'))
+    .requiredOption(`--url <${arg('url')}>`, t('cli:issuer.set.url'))
+    .requiredOption(`--email <${arg('email')}>`, t('cli:issuer.set.email'))
     .action(async (id: string, o: { nameFr?: string; nameEn?: string; url: string; email: string }) => {
       await platformOf(id);
       const existing = await getIssuerProfile(ctx.database.db, id);
@@ -155,6 +177,6 @@ export function registerConnectorCommands(
       });
       if (!parsed.success) refuse(parsed.error);
       await saveIssuerProfile(ctx.database.db, id, parsed.data, ACTOR);
-      out(`Issuer profile saved for ${id}.`);
+      out(t('cli:issuer.set.done', { id }));
     });
 }

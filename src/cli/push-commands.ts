@@ -6,8 +6,9 @@
 import type { Command } from 'commander';
 import type { Db } from '../db/client.js';
 import { createXapiCredentials, enableCanvasLiveEvents, pushSettingsOf } from '../intake/push-settings.js';
-import { PlatformError, type PlatformRegistry } from '../platforms/registry.js';
-import { CliRefusal } from './connector-commands.js';
+import { translator, type Translate } from '../i18n/index.js';
+import type { PlatformRegistry } from '../platforms/registry.js';
+import { alignedLines, CliRefusal, platformOrRefuse } from './connector-commands.js';
 
 /** What these commands act on. */
 export interface PushCommandContext {
@@ -29,54 +30,65 @@ export function registerPushCommands(
   program: Command,
   ctx: PushCommandContext,
   out: (s: string) => void,
+  t: Translate = translator('en'),
 ): void {
-  const platformOf = async (id: string) => {
-    const p = await ctx.registry.get(id);
-    if (!p) throw new PlatformError('NOT_FOUND', `no platform ${id}`);
-    return p;
-  };
-  const push = program.command('push').description('LMS push channels (hints that trigger a results read)');
+  const platformOf = (id: string) => platformOrRefuse(ctx.registry, id, t);
+  const arg = (name: string) => t(`cli:arg.${name}`);
+  const push = program.command('push').description(t('cli:push.description'));
   push
     .command('list')
-    .description('which platforms push, and where (secrets are never printed)')
+    .description(t('cli:push.list.description'))
     .action(async () => {
-      const rows = ['platform\tfamily\txapi\tcanvas_live_events\taddress'];
+      const columns = ['platform', 'family', 'xapi', 'canvasLiveEvents', 'address'];
+      const rows = [columns.map((c) => t(`cli:push.list.columns.${c}`)).join('\t')];
       for (const p of await ctx.registry.list()) {
         const s = await pushSettingsOf(ctx.database.db, p.id);
         const urls = pushUrls(ctx.config.publicUrl, p.id);
-        const xapi = s?.xapiUsername ? `user ${s.xapiUsername}` : '-';
-        const canvas = s?.canvasJwks ? 'inline keys' : s?.canvasJwksUrl ? 'on' : '-';
+        const xapi = s?.xapiUsername ? t('cli:push.list.xapiUser', { username: s.xapiUsername }) : '-';
+        const canvas = s?.canvasJwks
+          ? t('cli:push.list.inlineKeys')
+          : s?.canvasJwksUrl
+            ? t('cli:push.list.on')
+            : '-';
         const address = p.productFamily === 'canvas' ? urls.canvas : urls.xapi;
         rows.push([p.id, p.productFamily, xapi, canvas, address].join('\t'));
       }
       out(rows.join('\n'));
     });
   push
-    .command('xapi-credentials <platformId>')
-    .description('create (or replace) the Basic credentials for Moodle logstore_xapi')
+    .command(`xapi-credentials <${arg('platformId')}>`)
+    .description(t('cli:push.xapiCredentials.description'))
     .action(async (id: string) => {
       const p = await platformOf(id);
-      if (p.productFamily !== 'moodle') throw new CliRefusal(`${id} is not a Moodle platform.`, 2);
+      if (p.productFamily !== 'moodle')
+        throw new CliRefusal(t('cli:push.xapiCredentials.notMoodle', { id }), 2);
       const { username, password } = await createXapiCredentials(ctx.database.db, id, ACTOR);
-      out('In Moodle: Site administration › Plugins › Logging › Logstore xAPI, set:');
-      out(`  Endpoint:  ${pushUrls(ctx.config.publicUrl, id).xapi}`);
-      out(`  Username:  ${username}`);
-      out(`  Password:  ${password}`);
-      out('The password is shown only now; running this again replaces it.');
+      out(t('cli:push.xapiCredentials.intro'));
+      const fields = alignedLines(
+        [
+          [t('cli:push.xapiCredentials.endpoint'), pushUrls(ctx.config.publicUrl, id).xapi],
+          [t('cli:push.xapiCredentials.username'), username],
+          [t('cli:push.xapiCredentials.password'), password],
+        ],
+        2,
+        '  ',
+      );
+      for (const line of fields) out(line);
+      out(t('cli:push.xapiCredentials.once'));
     });
   push
-    .command('canvas-enable <platformId>')
-    .description('accept Canvas Live Events (signed JWT) for this platform')
-    .option('--jwks-url <url>', "the signing keys' address (default: Instructure's)")
+    .command(`canvas-enable <${arg('platformId')}>`)
+    .description(t('cli:push.canvasEnable.description'))
+    .option(`--jwks-url <${arg('url')}>`, t('cli:push.canvasEnable.jwksUrl'))
     .action(async (id: string, o: { jwksUrl?: string }) => {
       const p = await platformOf(id);
-      if (p.productFamily !== 'canvas') throw new CliRefusal(`${id} is not a Canvas platform.`, 2);
+      if (p.productFamily !== 'canvas') throw new CliRefusal(t('cli:push.canvasEnable.notCanvas', { id }), 2);
       if (o.jwksUrl && !/^https:\/\//.test(o.jwksUrl))
-        throw new CliRefusal('The key address must be https.', 2);
+        throw new CliRefusal(t('cli:push.canvasEnable.httpsOnly'), 2);
       await enableCanvasLiveEvents(ctx.database.db, id, ACTOR, o.jwksUrl ? { jwksUrl: o.jwksUrl } : {});
-      out('In Canvas: Admin › Data Services, add a subscription "HTTPS, signed JWT" to:');
+      out(t('cli:push.canvasEnable.intro'));
       out(`  ${pushUrls(ctx.config.publicUrl, id).canvas}`);
-      out('with the events grade_change, submission_created, submission_updated, quiz_submitted,');
-      out('submission_comment_created, course_progress and course_completed.');
+      out(t('cli:push.canvasEnable.events'));
+      out(t('cli:push.canvasEnable.events2'));
     });
 }
