@@ -12,11 +12,16 @@ import { listAttempts } from '../../src/attempts/store.js';
 import { intakeWatermarks, learners } from '../../src/db/schema/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
 import { listFeedback, upsertLearner } from '../../src/intake/facts-store.js';
-import { RESULTS_SYNC, syncDedupeKey } from '../../src/intake/sync.js';
 import { DEFAULT_PACING } from '../../src/intake/watermarks.js';
 import { startJalon, type TestJalon } from '../helpers/jalon.js';
 import { ALL_WS_FUNCTIONS } from '../platform/moodle-ws-data.js';
-import { connectCanvas, connectMoodle, microcredentialFor, type ConnectedPlatform } from './setup.js';
+import {
+  connectCanvas,
+  connectMoodle,
+  microcredentialFor,
+  runSync,
+  type ConnectedPlatform,
+} from './setup.js';
 
 let jalon: TestJalon;
 let moodle: ConnectedPlatform;
@@ -37,14 +42,7 @@ afterAll(async () => {
 const db = () => jalon.database.db;
 const sub = (cp: ConnectedPlatform, handle: string) => cp.platform.user(handle).sub;
 
-async function sync(mc: Microcredential, learners?: string[]) {
-  await jalon.running.services.jobs.enqueue({
-    kind: RESULTS_SYNC,
-    payload: { microcredentialId: mc.id, ...(learners ? { learners } : {}) },
-    dedupeKey: syncDedupeKey(mc.id, learners?.[0]),
-  });
-  await jalon.running.services.jobs.drain();
-}
+const sync = (mc: Microcredential, learners?: string[]) => runSync(jalon, mc, learners);
 
 async function marksOf(mc: Microcredential) {
   return db().select().from(intakeWatermarks).where(eq(intakeWatermarks.microcredentialId, mc.id));

@@ -5,6 +5,7 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import { jobs } from '../../src/db/schema/index.js';
+import { RESULTS_SYNC, syncDedupeKey } from '../../src/intake/sync.js';
 import { exchangeCode } from '../../src/connectors/canvas/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
 import type { AssessmentRef, CompletionRequirement } from '../../src/microcredentials/definition.js';
@@ -136,4 +137,14 @@ export async function jobsOf(jalon: TestJalon, kind: string) {
     .from(jobs)
     .where(eq(jobs.kind, kind))
     .orderBy(asc(jobs.createdAt), asc(jobs.id));
+}
+
+/** Queues a `results.sync` (whole roster, or these learners) and runs the queue; returns how many jobs ran. */
+export async function runSync(jalon: TestJalon, mc: Microcredential, learners?: string[]): Promise<number> {
+  await jalon.running.services.jobs.enqueue({
+    kind: RESULTS_SYNC,
+    payload: { microcredentialId: mc.id, ...(learners ? { learners } : {}) },
+    dedupeKey: syncDedupeKey(mc.id, learners?.[0]),
+  });
+  return jalon.running.services.jobs.drain();
 }

@@ -27,6 +27,7 @@ import {
   jobsOf,
   microcredentialFor,
   type ConnectedPlatform,
+  runSync,
 } from './setup.js';
 
 let jalon: TestJalon;
@@ -49,14 +50,7 @@ const services = () => jalon.running.services;
 const db = () => jalon.database.db;
 const sub = (cp: ConnectedPlatform, handle: string) => cp.platform.user(handle).sub;
 
-async function sync(mc: Microcredential, learners?: string[]) {
-  await services().jobs.enqueue({
-    kind: RESULTS_SYNC,
-    payload: { microcredentialId: mc.id, ...(learners ? { learners } : {}) },
-    dedupeKey: syncDedupeKey(mc.id, learners?.[0]),
-  });
-  return services().jobs.drain();
-}
+const sync = (mc: Microcredential, learners?: string[]) => runSync(jalon, mc, learners);
 
 /** Attempts as [learner, source, lms id, number, score] rows, sorted. */
 async function attemptRows(mc: Microcredential) {
