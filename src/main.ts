@@ -4,34 +4,21 @@
  */
 import { loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
-import { urlLines } from './cli/commands.js';
+import { langFromEnv, urlLines } from './cli/commands.js';
+import { translator } from './i18n/index.js';
 import { startServer } from './server.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
+// The administrator's language, as the CLI picks it (JALON_LANG, LC_ALL, LC_MESSAGES, LANG).
+const lang = langFromEnv();
+const t = translator(lang);
 const running = await startServer(config, log).catch((err: Error) => {
-  process.stderr.write(`Jalon could not start: ${err.message}\n`);
+  process.stderr.write(`${t('cli:startup.couldNotStart', { message: err.message })}\n`);
   process.exit(1);
 });
 
-const db = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
-process.stdout.write(
-  [
-    '',
-    `Jalon is running on http://${config.host}:${running.port} (public URL ${config.publicUrl}), database: ${db}.`,
-    '',
-    'Paste these into your LMS (Moodle: Site administration > Plugins > Activity modules > External tool >',
-    'Manage tools; Canvas: Admin > Developer Keys > + LTI Key):',
-    urlLines(running.services.urls),
-    '',
-    'A new registration stays pending until you activate it: npm run cli -- platforms list',
-    config.cookieSecure
-      ? ''
-      : 'COOKIE_SECURE=false: cookies are not Secure; launches work only when the LMS and Jalon are same-site (local runs).',
-    '',
-  ].join('\n'),
-);
-
+// Before anything is printed: whoever reads the output may stop Jalon the moment it appears.
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -44,3 +31,25 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     );
   });
 }
+
+const database = config.databaseUrl
+  ? t('cli:startup.databaseServer')
+  : t('cli:startup.databaseEmbedded', { dir: config.dataDir });
+process.stdout.write(
+  [
+    '',
+    t('cli:startup.running', {
+      host: config.host,
+      port: running.port,
+      publicUrl: config.publicUrl,
+      database,
+    }),
+    '',
+    t('cli:startup.paste'),
+    urlLines(running.services.urls, lang),
+    '',
+    t('cli:startup.pending'),
+    config.cookieSecure ? '' : t('cli:startup.cookieInsecure'),
+    '',
+  ].join('\n'),
+);
