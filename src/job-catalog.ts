@@ -6,6 +6,7 @@
  */
 import { badgeJobs } from './badges/jobs.js';
 import { intakeJobs } from './intake/jobs.js';
+import { JOBS_PRUNE, PRUNE_SCHEDULE, pruneFinishedJobs } from './jobs/prune.js';
 import { mergeCatalogs, type JobCatalog } from './jobs/runtime.js';
 import { createMailer } from './notify/mailer.js';
 import { registrarJobs } from './registrar/jobs.js';
@@ -20,5 +21,24 @@ export function jobCatalog(s: Services): JobCatalog {
     from: s.config.mailFrom,
     dataDir: s.config.dataDir,
   });
-  return mergeCatalogs(intakeJobs(s), decisionsJobs(s, { mailer }), badgeJobs(s, mailer), registrarJobs(s));
+  return mergeCatalogs(
+    intakeJobs(s),
+    decisionsJobs(s, { mailer }),
+    badgeJobs(s, mailer),
+    registrarJobs(s),
+    queueJobs(s),
+  );
+}
+
+/** The queue's own upkeep: finished jobs are forgotten after a while (`jobs/prune.ts`). */
+function queueJobs(s: Services): JobCatalog {
+  return {
+    handlers: {
+      [JOBS_PRUNE]: async () => {
+        const deleted = await pruneFinishedJobs(s.database.db);
+        s.log.info({ deleted }, 'finished jobs pruned');
+      },
+    },
+    periodic: [PRUNE_SCHEDULE],
+  };
 }
