@@ -292,6 +292,7 @@ interface Reads {
 /** A whole-roster read: what lets it ask the LMS only for what changed. */
 interface RosterRead {
   db: Db;
+  log: Logger;
   microcredentialId: string;
   marks: Map<string, Watermark>;
   known: Map<string, LearnerRow>;
@@ -314,11 +315,28 @@ async function readersOf(
   const plan = planItemRead(roster.marks.get(itemKeyOf(item)), roster.startedAt, roster.pacing);
   if (plan.mode === 'full') return { mode: 'full', readers: targets };
   const changed = await cc.connector.changedLearners(cc.course, item, plan.since);
-  if (!changed) return { mode: 'full', readers: targets };
+  if (!changed) {
+    // Said in the log; "test connection" names the web-service function that is missing.
+    roster.log.info(
+      { microcredentialId: roster.microcredentialId, item: itemKeyOf(item) },
+      'the LMS cannot say what changed since the last read; reading the item in full',
+    );
+    return { mode: 'full', readers: targets };
+  }
   // Attempts named without their learner (Moodle quizzes) are matched to the stored ones; an
   // attempt Jalon never stored (new, or still in progress) could be anyone's: read in full.
   const owners = await ownersOfAttempts(roster.db, roster.microcredentialId, item, [...changed.attempts]);
-  if (owners.size < changed.attempts.size) return { mode: 'full', readers: targets };
+  if (owners.size < changed.attempts.size) {
+    roster.log.info(
+      {
+        microcredentialId: roster.microcredentialId,
+        item: itemKeyOf(item),
+        unknown: changed.attempts.size - owners.size,
+      },
+      'attempts Jalon has not seen changed; reading the item in full',
+    );
+    return { mode: 'full', readers: targets };
+  }
   const ownerIds = new Set(owners.values());
   const readers = targets.filter((t) => {
     // Moodle's user id is the LTI `sub`; a Canvas learner with no REST id yet cannot be matched.
@@ -557,6 +575,7 @@ export async function runResultsSync(
       ? undefined
       : {
           db: deps.db,
+          log: deps.log,
           microcredentialId: mc.id,
           marks: await loadWatermarks(deps.db, mc.id),
           known: targets.known,
