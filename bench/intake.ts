@@ -11,7 +11,8 @@
  *   against the connector reads alone (the same web-service calls, nothing written). The
  *   ratio is what intake adds on top of the LMS reads it cannot avoid.
  * - `reconcile N`: the 15-minute reconcile as it runs between full reads (incremental: Moodle
- *   says which learners' assignment work changed, one learner's grade changed each time)
+ *   says which learners' assignment work and which quiz attempts changed; one learner's
+ *   grade changed each time)
  *   against the same reconcile read in full. The notes give the LMS requests of each.
  *
  * Everything runs in the driver process: Jalon (`startServer`, PGlite unless `--postgres`),
@@ -235,7 +236,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         '  (roster + quiz + assignment per learner, writes, standings request) vs the same web-service reads only;',
         `  jalon on ${ctx.postgresUrl ? 'PostgreSQL (--postgres)' : 'in-memory PGlite'}; after the first run the writes find nothing new.`,
         'reconcile: the same sync between full reads (marks kept, one assignment grade changed before each) vs read in full;',
-        '  LMS requests per operation: the quiz has no "since" in Moodle (read in full both ways), the assignment is asked who changed.',
+        '  LMS requests per operation: Moodle is asked which assignment learners and which quiz attempts changed.',
       ],
     };
   } finally {
