@@ -15,7 +15,7 @@ import { ownersOfAttempts, recordAttempts } from '../attempts/store.js';
 import { ConnectorError, type RosterEntry } from '../connectors/types.js';
 import type { CanvasLearnerRef } from '../connectors/canvas/index.js';
 import type { Db } from '../db/client.js';
-import { platforms } from '../db/schema/index.js';
+import { platforms, standings } from '../db/schema/index.js';
 import type { DefinitionRepository, Microcredential } from '../definitions/repository.js';
 import { PermanentJobError, type ClaimedJob, type JobContext } from '../jobs/types.js';
 import type { Logger } from '../log.js';
@@ -368,9 +368,11 @@ async function readResults(
     marks: [],
   };
   if (allTargets.length === 0 || !cc) return reads;
+  const readForAttempts = new Set<string>();
   for (const item of readableItems(def, cc.kind)) {
     const { mode, readers: targets } = await readersOf(cc, item, allTargets, roster);
     reads.items.push({ item: itemKeyOf(item), mode, learners: targets.length });
+    for (const t of targets) readForAttempts.add(t.userId);
     if (roster)
       reads.marks.push({ itemKey: itemKeyOf(item), startedAt: roster.startedAt, full: mode === 'full' });
     if (targets.length === 0) continue;
@@ -401,8 +403,7 @@ async function readResults(
     }
   }
   if (needsCompletion(def)) {
-    // Completion has no "changed since" in either LMS: every target is read each time.
-    for (const t of allTargets) {
+    for (const t of await completionReaders(allTargets, reads.items, readForAttempts, roster)) {
       try {
         if (cc.kind === 'moodle') {
           const id = t.lmsUserId ?? t.userId;
@@ -428,6 +429,37 @@ async function readResults(
     }
   }
   return reads;
+}
+
+/**
+ * Whose completion a sync reads. Neither LMS says whose completion changed since an instant,
+ * so a push, a full read (the first, or the 6-hourly one) and a definition without LMS items
+ * read everyone's. Between full reads, only the learners for whom completion can decide
+ * something now: those whose attempts were just read (they may have just passed), those
+ * whose standing waits for completion alone (`awaiting_completion`) and those without a
+ * standing yet. For the others (not passed yet, or
+ * decided) completion changes no decision; what their page shows of it is at most one
+ * full-read period old, or fresh after a push.
+ */
+async function completionReaders(
+  targets: LearnerInput[],
+  items: readonly ItemReadSummary[],
+  readForAttempts: ReadonlySet<string>,
+  roster: RosterRead | undefined,
+): Promise<LearnerInput[]> {
+  if (!roster || items.length === 0 || items.some((i) => i.mode !== 'incremental')) return targets;
+  const rows = await roster.db
+    .select({ learner: standings.learner, status: standings.status })
+    .from(standings)
+    .where(eq(standings.microcredentialId, roster.microcredentialId));
+  const status = new Map(rows.map((r) => [r.learner, r.status]));
+  // Learners who joined or came back were read for attempts (`readInFull`), so they are in.
+  return targets.filter(
+    (t) =>
+      readForAttempts.has(t.userId) ||
+      !status.has(t.userId) ||
+      status.get(t.userId) === 'awaiting_completion',
+  );
 }
 
 /** An AGS failure in the words of a connector failure (same problem display, same retries). */

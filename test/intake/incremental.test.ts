@@ -7,9 +7,9 @@
  * does. Counted in the LMS's own request logs.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { listAttempts } from '../../src/attempts/store.js';
-import { intakeWatermarks, learners } from '../../src/db/schema/index.js';
+import { awards, intakeWatermarks, learners, standings } from '../../src/db/schema/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
 import { listFeedback, upsertLearner } from '../../src/intake/facts-store.js';
 import { DEFAULT_PACING } from '../../src/intake/watermarks.js';
@@ -18,6 +18,7 @@ import { ALL_WS_FUNCTIONS } from '../platform/moodle-ws-data.js';
 import {
   connectCanvas,
   connectMoodle,
+  definitionFor,
   microcredentialFor,
   runSync,
   type ConnectedPlatform,
@@ -220,6 +221,89 @@ describe('incremental reconcile on Moodle', () => {
     } finally {
       await settings.save(moodle.platformId, { baseUrl: moodle.platform.url, token: original }, 'test');
     }
+  });
+});
+
+describe('completion between full reads (Moodle)', () => {
+  let mc: Microcredential;
+  let essayId: number;
+  const completionReads = (from: number) =>
+    moodle.platform.moodle.calls
+      .slice(from)
+      .filter((c) => c.wsfunction === 'core_completion_get_course_completion_status')
+      .map((c) => c.params.userid!)
+      .sort();
+  const statusOf = async (learner: string) =>
+    (
+      await db()
+        .select()
+        .from(standings)
+        .where(and(eq(standings.microcredentialId, mc.id), eq(standings.learner, learner)))
+    )[0]?.status;
+
+  beforeAll(async () => {
+    const p = moodle.platform;
+    const essay = p.moodle.assignmentsIn('hist').find((a) => a.name === 'Essay')!;
+    essayId = essay.id;
+    p.moodle.setCourseCompletionCriteria('hist', [essay.cmid]);
+    p.addUser({ handle: 'gil', givenName: 'Gil', familyName: 'Roy', email: 'gil@example.org' });
+    p.enrol('gil', 'hist', 'learner');
+    // Ana passed an hour ago; the course says she has not completed it.
+    const hourAgo = new Date(Date.now() - 3600_000);
+    p.moodle.submitAssignment(essayId, 'ana', { at: hourAgo });
+    p.moodle.gradeAssignment(essayId, 'ana', { grade: 90, at: hourAgo });
+    const { definitions } = jalon.running.services;
+    const course = p.course('hist');
+    mc = await definitions.ensure({
+      platformId: moodle.platformId,
+      contextId: course.contextId,
+      title: course.title,
+      label: course.label,
+    });
+    await definitions.save(
+      mc.id,
+      definitionFor(
+        [{ source: 'moodle-assign', lmsId: String(essayId), label: 'Essay' }],
+        { course: true, activities: [] },
+        // Still open: completion can still decide the award.
+        {
+          summativeDueAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+          endAt: new Date(Date.now() + 60 * 86_400_000).toISOString(),
+        },
+      ),
+      'test',
+    );
+  });
+
+  test('read for everyone in a full read; then only for learners it can decide for', async () => {
+    const ana = sub(moodle, 'ana');
+    const gil = sub(moodle, 'gil');
+    let from = moodle.platform.moodle.calls.length;
+    await sync(mc);
+    expect(completionReads(from)).toEqual([ana, gil].sort());
+    expect(await statusOf(ana)).toBe('awaiting_completion');
+    expect(await statusOf(gil)).toBe('not_started');
+
+    // Nothing changed: Gil has not started, so his completion decides nothing; Ana's does.
+    from = moodle.platform.moodle.calls.length;
+    await sync(mc);
+    expect(completionReads(from)).toEqual([ana]);
+
+    // Ana completes the course, and no push says so: the next reconcile awards her.
+    moodle.platform.moodle.completeCourse('hist', 'ana');
+    await sync(mc);
+    expect(await statusOf(ana)).toBe('achieved');
+    const [award] = await db()
+      .select()
+      .from(awards)
+      .where(and(eq(awards.microcredentialId, mc.id), eq(awards.userId, ana)));
+    expect(award?.status).toBe('active');
+
+    // Six hours on, a full read reads everyone's again.
+    await ageFullRead(mc);
+    from = moodle.platform.moodle.calls.length;
+    await sync(mc);
+    expect(completionReads(from)).toEqual([ana, gil].sort());
   });
 });
 

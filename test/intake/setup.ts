@@ -26,11 +26,16 @@ export interface ConnectedPlatform {
   deploymentId: string;
 }
 
-/** A valid definition whose summative items (and completion rule) are the given ones. */
-export function definitionFor(summative: AssessmentRef[], completion?: CompletionRequirement) {
+/** A valid definition whose summative items (and completion rule, other assessment fields) are the given ones. */
+export function definitionFor(
+  summative: AssessmentRef[],
+  completion?: CompletionRequirement,
+  assessment: Record<string, unknown> = {},
+) {
   const input = definitionInput() as { assessment: Record<string, unknown> };
   input.assessment.summative = summative.map((ref) => ({ ref }));
   if (completion) input.assessment.completion = completion;
+  Object.assign(input.assessment, assessment);
   const v = validateDefinition(input);
   if (!v.ok) throw new Error(`fixture definition invalid: ${JSON.stringify(v.errors)}`);
   return v.definition;
