@@ -298,6 +298,8 @@ interface RosterRead {
   known: Map<string, LearnerRow>;
   startedAt: Date;
   pacing: ReadPacing;
+  /** When the definition last changed. */
+  definitionChangedAt: Date;
 }
 
 /**
@@ -312,7 +314,12 @@ async function readersOf(
   roster: RosterRead | undefined,
 ): Promise<{ mode: ItemReadSummary['mode']; readers: LearnerInput[] }> {
   if (!roster) return { mode: 'targeted', readers: targets };
-  const plan = planItemRead(roster.marks.get(itemKeyOf(item)), roster.startedAt, roster.pacing);
+  const plan = planItemRead(
+    roster.marks.get(itemKeyOf(item)),
+    roster.startedAt,
+    roster.pacing,
+    roster.definitionChangedAt,
+  );
   if (plan.mode === 'full') return { mode: 'full', readers: targets };
   const changed = await cc.connector.changedLearners(cc.course, item, plan.since);
   if (!changed) {
@@ -613,6 +620,7 @@ export async function runResultsSync(
           known: targets.known,
           startedAt,
           pacing: deps.pacing ?? DEFAULT_PACING,
+          definitionChangedAt: version.updatedAt,
         };
     reads = await readResults(cc, def, targets.learners, deps.log, mc.id, roster);
     columnCells = await readColumn(deps, mc, def, targets.learners, payload, reads);

@@ -43,13 +43,21 @@ export const itemKeyOf = (item: AssessmentKey): string => `${item.source}:${item
 
 /**
  * Full when the item was never read on the whole roster, when its last full read is
- * `fullEveryMs` old, or when Jalon's clock went back; otherwise incremental from the last
- * read's start minus the margin.
+ * `fullEveryMs` old, when the definition changed since that full read (it may now ask for
+ * what was not read before, such as completion), or when Jalon's clock went back; otherwise
+ * incremental from the last read's start minus the margin.
  */
-export function planItemRead(mark: Watermark | undefined, now: Date, pacing: ReadPacing): ItemReadPlan {
+export function planItemRead(
+  mark: Watermark | undefined,
+  now: Date,
+  pacing: ReadPacing,
+  definitionChangedAt?: Date,
+): ItemReadPlan {
   if (!mark) return { mode: 'full' };
   const t = now.getTime();
   if (t < mark.readFrom.getTime() || t - mark.fullReadAt.getTime() >= pacing.fullEveryMs)
+    return { mode: 'full' };
+  if (definitionChangedAt && definitionChangedAt.getTime() >= mark.fullReadAt.getTime())
     return { mode: 'full' };
   return { mode: 'incremental', since: new Date(mark.readFrom.getTime() - pacing.marginMs) };
 }

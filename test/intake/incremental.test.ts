@@ -304,6 +304,27 @@ describe('completion between full reads (Moodle)', () => {
     from = moodle.platform.moodle.calls.length;
     await sync(mc);
     expect(completionReads(from)).toEqual([ana, gil].sort());
+    from = moodle.platform.moodle.calls.length;
+    await sync(mc);
+    expect(completionReads(from)).toEqual([]);
+
+    // The instructor changes the definition: what it asks may not have been read, so in full.
+    const latest = (await jalon.running.services.definitions.latest(mc.id))!;
+    await jalon.running.services.definitions.save(
+      mc.id,
+      { ...latest.definition, assessment: { ...latest.definition.assessment, passThreshold: 75 } },
+      'test',
+    );
+    from = moodle.platform.moodle.calls.length;
+    await sync(mc);
+    expect(completionReads(from)).toEqual([ana, gil].sort());
+    expect(
+      moodle.platform.moodle.calls
+        .slice(from)
+        .filter((c) => c.wsfunction === 'mod_assign_get_submission_status')
+        .map((c) => c.params.userid)
+        .sort(),
+    ).toEqual([ana, gil].sort());
   });
 });
 

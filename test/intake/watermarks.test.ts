@@ -44,6 +44,12 @@ describe('planItemRead', () => {
     expect(planItemRead(mark, now, { ...DEFAULT_PACING, fullEveryMs: 7 * H }).mode).toBe('incremental');
   });
 
+  test('a definition changed since the last full read is read in full once', () => {
+    const mark = { readFrom: at('2026-12-04T11:45:00Z'), fullReadAt: at('2026-12-04T08:00:00Z') };
+    expect(planItemRead(mark, now, DEFAULT_PACING, at('2026-12-04T09:00:00Z'))).toEqual({ mode: 'full' });
+    expect(planItemRead(mark, now, DEFAULT_PACING, at('2026-12-04T07:59:00Z')).mode).toBe('incremental');
+  });
+
   test('a clock gone back (a read "from the future") is not trusted', () => {
     const mark = { readFrom: at('2026-12-04T12:30:00Z'), fullReadAt: at('2026-12-04T11:00:00Z') };
     expect(planItemRead(mark, now, DEFAULT_PACING)).toEqual({ mode: 'full' });
