@@ -6,39 +6,22 @@
  * the learners that question cannot speak for; what it cannot see, the periodic full read
  * does. Counted in the LMS's own request logs.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { and, eq } from 'drizzle-orm';
 import { listAttempts } from '../../src/attempts/store.js';
 import { awards, intakeWatermarks, learners, standings } from '../../src/db/schema/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
 import { listFeedback, upsertLearner } from '../../src/intake/facts-store.js';
 import { DEFAULT_PACING } from '../../src/intake/watermarks.js';
-import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import type { TestJalon } from '../helpers/jalon.js';
 import { ALL_WS_FUNCTIONS } from '../platform/moodle-ws-data.js';
-import {
-  connectCanvas,
-  connectMoodle,
-  definitionFor,
-  microcredentialFor,
-  runSync,
-  type ConnectedPlatform,
-} from './setup.js';
+import { definitionFor, microcredentialFor, runSync, type ConnectedPlatform, useBothLmss } from './setup.js';
 
 let jalon: TestJalon;
 let moodle: ConnectedPlatform;
 let canvas: ConnectedPlatform;
 
-beforeAll(async () => {
-  jalon = await startJalon();
-  moodle = await connectMoodle(jalon);
-  canvas = await connectCanvas(jalon);
-});
-
-afterAll(async () => {
-  await moodle?.platform.close();
-  await canvas?.platform.close();
-  await jalon?.stop();
-});
+useBothLmss((env) => ({ jalon, moodle, canvas } = env));
 
 const db = () => jalon.database.db;
 const sub = (cp: ConnectedPlatform, handle: string) => cp.platform.user(handle).sub;

@@ -5,7 +5,7 @@
  * evaluation is asked for, a broken connector is recorded and stops only its own course, and
  * the reconcile enqueues once per period.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { eq } from 'drizzle-orm';
 import { listAttempts } from '../../src/attempts/store.js';
 import { auditLog, jobs } from '../../src/db/schema/index.js';
@@ -17,34 +17,24 @@ import { enqueuePeriodic } from '../../src/jobs/schedule.js';
 import { Worker } from '../../src/jobs/worker.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
 import { translator } from '../../src/i18n/index.js';
-import { startJalon, type TestJalon } from '../helpers/jalon.js';
+import type { TestJalon } from '../helpers/jalon.js';
 import { Browser } from '../platform/index.js';
 import {
   authorise,
-  connectCanvas,
   connectMoodle,
   definitionFor,
   jobsOf,
   microcredentialFor,
   type ConnectedPlatform,
   runSync,
+  useBothLmss,
 } from './setup.js';
 
 let jalon: TestJalon;
 let moodle: ConnectedPlatform;
 let canvas: ConnectedPlatform;
 
-beforeAll(async () => {
-  jalon = await startJalon();
-  moodle = await connectMoodle(jalon);
-  canvas = await connectCanvas(jalon);
-});
-
-afterAll(async () => {
-  await moodle?.platform.close();
-  await canvas?.platform.close();
-  await jalon?.stop();
-});
+useBothLmss((env) => ({ jalon, moodle, canvas } = env));
 
 const services = () => jalon.running.services;
 const db = () => jalon.database.db;
