@@ -15,7 +15,8 @@ import { listFeedback, upsertLearner } from '../../src/intake/facts-store.js';
 import { DEFAULT_PACING } from '../../src/intake/watermarks.js';
 import type { TestJalon } from '../helpers/jalon.js';
 import { ALL_WS_FUNCTIONS } from '../platform/moodle-ws-data.js';
-import { definitionFor, microcredentialFor, runSync, type ConnectedPlatform, useBothLmss } from './setup.js';
+import { useBothLmss } from './both-lmss.js';
+import { definitionFor, microcredentialFor, runSync, type ConnectedPlatform } from './setup.js';
 
 let jalon: TestJalon;
 let moodle: ConnectedPlatform;

@@ -3,7 +3,6 @@
  * registered on it with its connector, and a micro-credential for a course of that platform
  * whose definition follows the course's seeded summative quiz and essay.
  */
-import { afterAll, beforeAll } from '@jest/globals';
 import { asc, eq } from 'drizzle-orm';
 import { jobs } from '../../src/db/schema/index.js';
 import { RESULTS_SYNC, syncDedupeKey } from '../../src/intake/sync.js';
@@ -11,7 +10,8 @@ import { exchangeCode } from '../../src/connectors/canvas/index.js';
 import type { Microcredential } from '../../src/definitions/repository.js';
 import type { AssessmentRef, CompletionRequirement } from '../../src/microcredentials/definition.js';
 import { validateDefinition } from '../../src/microcredentials/definition-schema.js';
-import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
+import type { TestJalon } from '../helpers/jalon.js';
+import { registerManually } from '../helpers/jalon.js';
 import { definitionInput } from '../microcredentials/fixtures.js';
 import { authorizeInBrowser } from '../platform/canvas-browser.js';
 import { Browser, startPlatform, type Platform } from '../platform/index.js';
@@ -152,30 +152,4 @@ export async function runSync(jalon: TestJalon, mc: Microcredential, learners?: 
     dedupeKey: syncDedupeKey(mc.id, learners?.[0]),
   });
   return jalon.running.services.jobs.drain();
-}
-
-/** A Jalon with a connected Moodle and Canvas. */
-export interface BothLmss {
-  jalon: TestJalon;
-  moodle: ConnectedPlatform;
-  canvas: ConnectedPlatform;
-}
-
-/**
- * Starts a Jalon with a connected Moodle and Canvas before the file's tests (handing them to
- * `take`) and closes everything after, including what started before a failure.
- */
-export function useBothLmss(take: (env: BothLmss) => void): void {
-  const started: Partial<BothLmss> = {};
-  beforeAll(async () => {
-    started.jalon = await startJalon();
-    started.moodle = await connectMoodle(started.jalon);
-    started.canvas = await connectCanvas(started.jalon);
-    take(started as BothLmss);
-  });
-  afterAll(async () => {
-    await started.moodle?.platform.close();
-    await started.canvas?.platform.close();
-    await started.jalon?.stop();
-  });
 }

@@ -27,8 +27,8 @@ import {
   microcredentialFor,
   type ConnectedPlatform,
   runSync,
-  useBothLmss,
 } from './setup.js';
+import { useBothLmss } from './both-lmss.js';
 
 let jalon: TestJalon;
 let moodle: ConnectedPlatform;
