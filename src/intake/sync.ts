@@ -50,7 +50,6 @@ import {
   planItemRead,
   readInFull,
   saveWatermarks,
-  type ItemRead,
   type ReadPacing,
   type Watermark,
 } from './watermarks.js';
@@ -285,8 +284,6 @@ interface Reads {
   /** Canvas REST ids learnt for learners known by LTI `sub` alone. */
   restIds: Map<string, string>;
   items: ItemReadSummary[];
-  /** The roster reads to remember (none for a push's targeted read). */
-  marks: ItemRead[];
 }
 
 /** A whole-roster read: what lets it ask the LMS only for what changed. */
@@ -372,7 +369,6 @@ async function readResults(
     completions: new Map(),
     restIds: new Map(),
     items: [],
-    marks: [],
   };
   if (allTargets.length === 0 || !cc) return reads;
   const readForAttempts = new Set<string>();
@@ -380,8 +376,6 @@ async function readResults(
     const { mode, readers: targets } = await readersOf(cc, item, allTargets, roster);
     reads.items.push({ item: itemKeyOf(item), mode, learners: targets.length });
     for (const t of targets) readForAttempts.add(t.userId);
-    if (roster)
-      reads.marks.push({ itemKey: itemKeyOf(item), startedAt: roster.startedAt, full: mode === 'full' });
     if (targets.length === 0) continue;
     if (cc.kind === 'moodle') {
       // Moodle's user id is the LTI `sub`; mapped back anyway, so records carry Jalon's id.
@@ -444,9 +438,8 @@ async function readResults(
  * read everyone's. Between full reads, only the learners for whom completion can decide
  * something now: those whose attempts were just read (they may have just passed), those
  * whose standing waits for completion alone (`awaiting_completion`) and those without a
- * standing yet. For the others (not passed yet, or
- * decided) completion changes no decision; what their page shows of it is at most one
- * full-read period old, or fresh after a push.
+ * standing yet. For the others (not passed yet, or decided) completion changes no decision;
+ * what their page shows of it is at most one full-read period old, or fresh after a push.
  */
 async function completionReaders(
   targets: LearnerInput[],
@@ -657,7 +650,12 @@ export async function runResultsSync(
       completions += records.length;
     }
     if (!payload.learners && cc)
-      await saveWatermarks(tx, mc.id, reads.marks, readableItems(def, cc.kind).map(itemKeyOf));
+      await saveWatermarks(
+        tx,
+        mc.id,
+        reads.items.map((i) => ({ itemKey: i.item, startedAt, full: i.mode === 'full' })),
+        readableItems(def, cc.kind).map(itemKeyOf),
+      );
     await recordSyncOk(tx, mc.id);
     if (learnerIds.length > 0) {
       const evaluate: StandingsEvaluatePayload = { microcredentialId: mc.id, learners: learnerIds };

@@ -48,23 +48,24 @@ async function scoresOf(mc: Microcredential, learner: string, source: string) {
     .map((a) => a.score);
 }
 
+/** Moodle web-service calls made from call `from` on (of one function, when named). */
+function moodleCalls(from: number, fn?: string) {
+  return moodle.platform.moodle.calls.slice(from).filter((c) => !fn || c.wsfunction === fn);
+}
+
+/** Whom a Moodle function was asked about, from call `from` on, sorted. */
+const usersAsked = (fn: string, from: number) =>
+  moodleCalls(from, fn)
+    .map((c) => c.params.userid!)
+    .sort();
+
 describe('incremental reconcile on Moodle', () => {
   let mc: Microcredential;
   let essayId: number;
   const calls = () => moodle.platform.moodle.calls;
-  /** Learners whose assignment history was read, from call `from` on. */
-  const historyReads = (from: number) =>
-    calls()
-      .slice(from)
-      .filter((c) => c.wsfunction === 'mod_assign_get_submission_status')
-      .map((c) => c.params.userid!)
-      .sort();
-  const quizReads = (from: number) =>
-    calls()
-      .slice(from)
-      .filter((c) => c.wsfunction === 'mod_quiz_get_user_quiz_attempts')
-      .map((c) => c.params.userid!)
-      .sort();
+  /** Learners whose assignment history, or quiz attempts, were read from call `from` on. */
+  const historyReads = (from: number) => usersAsked('mod_assign_get_submission_status', from);
+  const quizReads = (from: number) => usersAsked('mod_quiz_get_user_quiz_attempts', from);
   const everyone = () => ['ana', 'ben', 'chloe', 'dana'].map((h) => sub(moodle, h)).sort();
 
   beforeAll(async () => {
@@ -83,11 +84,10 @@ describe('incremental reconcile on Moodle', () => {
 
     from = calls().length;
     await sync(mc);
-    const asked = calls()
-      .slice(from)
-      .filter(
-        (c) => c.wsfunction === 'mod_assign_get_submissions' || c.wsfunction === 'mod_assign_get_grades',
-      );
+    const asked = [
+      ...moodleCalls(from, 'mod_assign_get_submissions'),
+      ...moodleCalls(from, 'mod_assign_get_grades'),
+    ];
     expect(asked.map((c) => c.wsfunction).sort()).toEqual([
       'mod_assign_get_grades',
       'mod_assign_get_submissions',
@@ -100,9 +100,7 @@ describe('incremental reconcile on Moodle', () => {
     }
     expect(historyReads(from)).toEqual([]);
     // The quiz: Moodle lists the attempts changed since (none), and nobody's attempts are read.
-    const checked = calls()
-      .slice(from)
-      .filter((c) => c.wsfunction === 'core_course_check_updates');
+    const checked = moodleCalls(from, 'core_course_check_updates');
     expect(checked).toHaveLength(1);
     expect(Number(checked[0]!.params['tocheck[0][since]'])).toBe(
       Math.floor((readFrom - DEFAULT_PACING.marginMs) / 1000),
@@ -211,12 +209,7 @@ describe('incremental reconcile on Moodle', () => {
 describe('completion between full reads (Moodle)', () => {
   let mc: Microcredential;
   let essayId: number;
-  const completionReads = (from: number) =>
-    moodle.platform.moodle.calls
-      .slice(from)
-      .filter((c) => c.wsfunction === 'core_completion_get_course_completion_status')
-      .map((c) => c.params.userid!)
-      .sort();
+  const completionReads = (from: number) => usersAsked('core_completion_get_course_completion_status', from);
   const statusOf = async (learner: string) =>
     (
       await db()
@@ -302,13 +295,7 @@ describe('completion between full reads (Moodle)', () => {
     from = moodle.platform.moodle.calls.length;
     await sync(mc);
     expect(completionReads(from)).toEqual([ana, gil].sort());
-    expect(
-      moodle.platform.moodle.calls
-        .slice(from)
-        .filter((c) => c.wsfunction === 'mod_assign_get_submission_status')
-        .map((c) => c.params.userid)
-        .sort(),
-    ).toEqual([ana, gil].sort());
+    expect(usersAsked('mod_assign_get_submission_status', from)).toEqual([ana, gil].sort());
   });
 });
 
