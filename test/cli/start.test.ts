@@ -8,19 +8,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../helpers/cli.js';
+import { childEnv, ROOT } from '../helpers/cli.js';
 
 /** Starts `src/main.ts`, waits for the paste-ready lines, then stops it. */
 async function start(lang: string): Promise<{ stdout: string; code: number | null }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'jalon-start-'));
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  delete env.DATABASE_URL; // the embedded database, as on a fresh machine
-  Object.assign(env, {
+  // The embedded database, as on a fresh machine.
+  const env = childEnv({
+    DATABASE_URL: undefined,
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
     JALON_LANG: lang,
     PUBLIC_URL: 'https://jalon.example.edu',
   });

@@ -14,14 +14,22 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * This process's environment with `overrides` on top (quiet logs by default); a key set to
+ * `undefined` is removed, as it would otherwise reach the child as the string "undefined".
+ */
+export function childEnv(overrides: Record<string, string | undefined>): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: 'silent', ...overrides })) {
+    if (v !== undefined) merged[k] = v;
+  }
+  return merged;
+}
+
 /** Runs the CLI entry with tsx (what `npm run cli --` runs). */
 export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    // An `undefined` value would reach the child as the string "undefined": drop such keys.
-    const merged: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: 'silent', ...env })) {
-      if (v !== undefined) merged[k] = v;
-    }
+    const merged = childEnv(env);
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: ROOT,
       env: merged,
