@@ -17,6 +17,11 @@ export interface EnqueueInput {
   dedupeKey?: string;
   /** Coalesces with any job ever enqueued with this key. */
   onceKey?: string;
+  /**
+   * For a once key naming a period: the key need hold no longer than this, so the finished
+   * job may then be pruned. Without it, a once-keyed job is kept for ever.
+   */
+  onceUntil?: Date;
   /** Not before this instant (default: now). */
   runAt?: Date;
   /** Default 5. */
@@ -45,6 +50,7 @@ export async function enqueue(db: Db, input: EnqueueInput): Promise<EnqueueResul
         payload: input.payload ?? {},
         dedupeKey: input.dedupeKey ?? null,
         onceKey: input.onceKey ?? null,
+        onceUntil: input.onceUntil ?? null,
         maxAttempts,
         ...(input.runAt ? { runAt: input.runAt } : {}),
       })

@@ -3,7 +3,7 @@ export { enqueue, type EnqueueInput, type EnqueueResult } from './enqueue.js';
 export { Worker, type WorkerOptions } from './worker.js';
 export { backoffMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { claimJobs, failExhaustedLeases, type ClaimOptions } from './claim.js';
-export { DEFAULT_RETENTION, JOBS_PRUNE, pruneFinishedJobs, type Retention } from './prune.js';
+export { JOBS_PRUNE, PRUNE_SCHEDULE, pruneFinishedJobs } from './prune.js';
 export { startSchedule, enqueuePeriodic, periodKey, type PeriodicJob, type Schedule } from './schedule.js';
 export {
   LeaseLostError,

@@ -2,11 +2,11 @@
  * Forgetting finished work. Every reconcile leaves a `results.sync` and a `standings.evaluate`
  * row per course, every push one more: without pruning, the queue's table grows by tens of
  * thousands of rows a day on a busy site. Finished rows are history only, with one exception:
- * a once key ("one job ever") holds only while its row exists, so rows with a once key are
- * kept, except the schedule's own (`cron:<name>:<instant>`), which no one asks for again once
- * the instant has passed.
+ * a once key ("one job ever") holds only while its row exists, so a once-keyed row is kept
+ * until its `once_until` (a key naming a period: the schedule's instants, a day's reminders),
+ * and for ever when it has none.
  */
-import { and, eq, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobs } from '../db/schema/index.js';
 import type { PeriodicJob } from './schedule.js';
@@ -37,7 +37,7 @@ export async function pruneFinishedJobs(
   now: Date = new Date(),
   retention: Retention = DEFAULT_RETENTION,
 ): Promise<number> {
-  const forgettable = or(isNull(jobs.onceKey), like(jobs.onceKey, 'cron:%'));
+  const forgettable = or(isNull(jobs.onceKey), lt(jobs.onceUntil, now));
   const old = or(
     and(eq(jobs.status, 'done'), lt(jobs.updatedAt, new Date(now.getTime() - retention.doneMs))),
     and(eq(jobs.status, 'failed'), lt(jobs.updatedAt, new Date(now.getTime() - retention.failedMs))),
@@ -45,10 +45,7 @@ export async function pruneFinishedJobs(
   let total = 0;
   for (;;) {
     const batch = db.select({ id: jobs.id }).from(jobs).where(and(forgettable, old)).limit(BATCH);
-    const gone = await db
-      .delete(jobs)
-      .where(sql`${jobs.id} in (${batch})`)
-      .returning({ id: jobs.id });
+    const gone = await db.delete(jobs).where(inArray(jobs.id, batch)).returning({ id: jobs.id });
     total += gone.length;
     if (gone.length < BATCH) return total;
   }

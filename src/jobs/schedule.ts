@@ -30,6 +30,8 @@ export function enqueuePeriodic(db: Db, job: PeriodicJob, scheduledAt: Date): Pr
     kind: job.kind,
     payload: job.payload ?? {},
     onceKey: periodKey(job.name, scheduledAt),
+    // No one asks for a past instant again: the row may go once the day is over.
+    onceUntil: new Date(scheduledAt.getTime() + 86_400_000),
     ...(job.maxAttempts ? { maxAttempts: job.maxAttempts } : {}),
   });
 }

@@ -52,6 +52,8 @@ export async function queueFeedbackReminders(db: Db, now: Date, timeZone: string
       const r = await enqueue(db, {
         kind: 'email.send',
         onceKey: `email:reminder:${mcId}:${person.userId}:${day}`,
+        // The key names a day: it need not outlive it (two days covers any time zone).
+        onceUntil: new Date(now.getTime() + 2 * 86_400_000),
         payload: {
           to: person.email,
           lang,

@@ -125,6 +125,8 @@ export async function enqueueDue(db: Db, minute: Date, timeZone: string): Promis
       kind: SCHEDULED_KIND,
       payload: { scheduleId: s.id, period } satisfies ScheduledPayload,
       onceKey: `registrar:${s.id}:${period}`,
+      // The run itself is unique on schedule and period; the key need not outlive the day.
+      onceUntil: new Date(minute.getTime() + 86_400_000),
       maxAttempts: 5,
     });
     due.push(s.id);

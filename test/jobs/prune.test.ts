@@ -1,12 +1,14 @@
 /**
  * Forgetting finished jobs on a real database: old done and failed rows go (failed ones
- * later), pending and running work stays, and a once key still holds unless it is the
- * schedule's own, whose instant has passed. The running service has the daily prune.
+ * later), pending and running work stays, and a once key still holds until the period it
+ * names (`once_until`) has passed. The running service has the daily prune.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { eq, sql } from 'drizzle-orm';
 import { jobs } from '../../src/db/schema/index.js';
-import { enqueue, JOBS_PRUNE, pruneFinishedJobs } from '../../src/jobs/index.js';
+import { jobCatalog } from '../../src/job-catalog.js';
+import { enqueue, enqueuePeriodic, JOBS_PRUNE, pruneFinishedJobs } from '../../src/jobs/index.js';
+import { PRUNE_SCHEDULE } from '../../src/jobs/prune.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startJalon } from '../helpers/jalon.js';
 
@@ -29,7 +31,7 @@ async function jobAged(
   name: string,
   status: 'queued' | 'running' | 'done' | 'failed',
   daysAgo: number,
-  keys: { onceKey?: string } = {},
+  keys: { onceKey?: string; onceUntil?: Date } = {},
 ) {
   const { job } = await enqueue(database.db, { kind: 'test.run', payload: { name }, ...keys });
   await database.db
@@ -55,14 +57,27 @@ describe('pruneFinishedJobs', () => {
     expect(await pruneFinishedJobs(database.db, now)).toBe(0);
   });
 
-  test("a once key keeps its row (one job ever), except the schedule's past instants", async () => {
+  test('a once key keeps its row (one job ever) until its once_until, for ever without one', async () => {
     await jobAged('once', 'done', 90, { onceKey: 'award-email:a-1' });
-    await jobAged('cron', 'done', 90, { onceKey: 'cron:results-reconcile:2026-09-01T00:00:00.000Z' });
+    await jobAged('day-past', 'done', 90, {
+      onceKey: 'email:reminder:x:2026-09-01',
+      onceUntil: new Date('2026-09-03T00:00:00Z'),
+    });
+    await jobAged('day-pending', 'done', 8, {
+      onceKey: 'email:reminder:x:2026-12-05',
+      onceUntil: new Date('2026-12-07T00:00:00Z'),
+    });
     expect(await pruneFinishedJobs(database.db, now)).toBe(1);
-    expect(await names()).toEqual(['once']);
-    // The once key still holds: asking again gives the old job, not a new one.
+    expect(await names()).toEqual(['day-pending', 'once']);
+    // The kept key still holds: asking again gives the old job, not a new one.
     const again = await enqueue(database.db, { kind: 'test.run', onceKey: 'award-email:a-1' });
     expect(again.created).toBe(false);
+  });
+
+  test("the schedule's periods, a day's reminders and a registrar period say how long their key holds", async () => {
+    const at = new Date('2026-12-04T03:00:00Z');
+    const { job } = await enqueuePeriodic(database.db, PRUNE_SCHEDULE, at);
+    expect(job.onceUntil).toEqual(new Date('2026-12-05T03:00:00Z'));
   });
 
   test('a large backlog goes in batches, all of it', async () => {
@@ -85,6 +100,7 @@ describe('pruneFinishedJobs', () => {
         .set({ status: 'done', updatedAt: new Date(Date.now() - 8 * DAY) })
         .where(eq(jobs.id, job.id));
       expect(jalon.running.services.jobs.kinds).toContain(JOBS_PRUNE);
+      expect(jobCatalog(jalon.running.services).periodic).toContainEqual(PRUNE_SCHEDULE);
       await jalon.running.services.jobs.enqueue({ kind: JOBS_PRUNE });
       await jalon.running.services.jobs.drain();
       expect(await db.select().from(jobs).where(eq(jobs.id, job.id))).toEqual([]);

@@ -25,6 +25,12 @@ export const jobs = pgTable(
     dedupeKey: text('dedupe_key'),
     /** At most one job ever per key (e.g. one scheduled period), whatever its status. */
     onceKey: text('once_key'),
+    /**
+     * Until when the once key must hold. Null: for ever, so the row is kept. Set for a key
+     * that names a period (a day, a scheduled instant): once it has passed and the job is
+     * finished, the row may be pruned (`jobs/prune.ts`).
+     */
+    onceUntil: timestamp('once_until', { withTimezone: true }),
     status: text('status').$type<JobStatus>().notNull().default('queued'),
     /** Not claimed before this instant (delayed jobs and back-off). */
     runAt: timestamp('run_at', { withTimezone: true })
