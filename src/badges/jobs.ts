@@ -3,6 +3,7 @@
  * JSON link, baked PNG attached) once it is issued; a daily schedule reminds learners of awards
  * they have not claimed yet (1, 7 and 30 days after the award), each reminder once per award and day.
  */
+import { forgetAnsweredChallenges } from './wallet-challenges.js';
 import { and, eq, isNull, lt, gt } from 'drizzle-orm';
 import { createSealer } from '../crypto/seal.js';
 import { awards, definitionVersions, issuedBadges } from '../db/schema/index.js';
@@ -26,6 +27,8 @@ export const BADGE_EMAIL_JOB = 'badge.email';
 export const BADGE_REMIND_SCAN_JOB = 'badge.remind-scan';
 export const BADGE_REMIND_JOB = 'badge.remind';
 export const BADGE_RECONCILE_JOB = 'badge.reconcile-revocations';
+/** Daily: forgets wallet challenges too old to be presented again. */
+export const BADGE_FORGET_CHALLENGES_JOB = 'badge.forget-challenges';
 
 /** Days after the award on which an unclaimed award is reminded. */
 export const REMINDER_DAYS = [1, 7, 30] as const;
@@ -115,6 +118,7 @@ export function badgeJobs(s: Services, mailer?: BadgeMailer): JobCatalog {
         kind: BADGE_REMIND_JOB,
         payload: { awardId: row.id },
         onceKey: `badge.remind:${row.id}:${today}`,
+        onceUntil: new Date(now + 2 * DAY),
       });
     }
   };
@@ -156,10 +160,15 @@ export function badgeJobs(s: Services, mailer?: BadgeMailer): JobCatalog {
       [BADGE_REMIND_SCAN_JOB]: scan as JobHandler<never>,
       [BADGE_REMIND_JOB]: remind as JobHandler<never>,
       [BADGE_RECONCILE_JOB]: reconcile as JobHandler<never>,
+      [BADGE_FORGET_CHALLENGES_JOB]: async () => {
+        const forgotten = await forgetAnsweredChallenges(s.database.db);
+        s.log?.info({ forgotten }, 'old wallet challenges forgotten');
+      },
     },
     periodic: [
       { name: 'badge-reminders', cron: '0 9 * * *', kind: BADGE_REMIND_SCAN_JOB },
       { name: 'badge-revocations', cron: '*/10 * * * *', kind: BADGE_RECONCILE_JOB },
+      { name: 'badge-wallet-challenges', cron: '23 3 * * *', kind: BADGE_FORGET_CHALLENGES_JOB },
     ],
   };
 }

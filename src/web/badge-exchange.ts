@@ -10,14 +10,15 @@
  * so a presentation captured on the way cannot be replayed.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { eq, lt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import express, { type Request, type Response, type Router } from 'express';
 import { isObject } from '../badges/checks.js';
 import { badgeById } from '../badges/issuance.js';
 import { newUrnUuid } from '../badges/ids.js';
 import { signCredential, verifyDidAuth } from '../badges/signing.js';
 import { badgeLoader, currentIssuerKey, type BadgeStoreDeps } from '../badges/store.js';
-import { awards, walletChallenges } from '../db/schema/index.js';
+import { awards } from '../db/schema/index.js';
+import { spendChallenge } from '../badges/wallet-challenges.js';
 import type { Logger } from '../log.js';
 import type { UnsignedCredential } from '../badges/types.js';
 
@@ -49,37 +50,34 @@ export function walletDeepLink(
   return `https://lcw.app/request.html?request=${encodeURIComponent(JSON.stringify(request))}`;
 }
 
+/** A DID-auth challenge for a badge, issued in `hour` (hours since the epoch): `hour.nonce.mac`. */
+export function walletChallenge(secret: Buffer, badgeId: string, hour: number, nonce: string): string {
+  return `${hour}.${nonce}.${mac(secret, `challenge:${badgeId}:${hour}:${nonce}`)}`;
+}
+
+/** Whether `challenge` is one Jalon gave for this badge, in `hour` or the hour before. */
+export function isWalletChallenge(
+  secret: Buffer,
+  badgeId: string,
+  hour: number,
+  challenge: unknown,
+): challenge is string {
+  if (typeof challenge !== 'string' || challenge.length > 200) return false;
+  const [h, nonce, tag, ...rest] = challenge.split('.');
+  if (!h || !nonce || !tag || rest.length > 0 || !/^\d+$/.test(h)) return false;
+  const when = Number(h);
+  return (
+    (when === hour || when === hour - 1) && same(challenge, walletChallenge(secret, badgeId, when, nonce))
+  );
+}
+
 /** The exchange routes (`/exchanges/:badgeId/:token`), public. */
 export function badgeExchangeRouter(deps: BadgeExchangeDeps): Router {
   const r = express.Router();
   const loader = badgeLoader(deps.db, deps.publicUrl);
   const domain = new URL(deps.publicUrl).host;
-  const challengeMac = (badgeId: string, hour: number, nonce: string) =>
-    mac(deps.secret, `challenge:${badgeId}:${hour}:${nonce}`);
-  const newChallenge = (badgeId: string, hour: number) => {
-    const nonce = randomBytes(16).toString('base64url');
-    return `${hour}.${nonce}.${challengeMac(badgeId, hour, nonce)}`;
-  };
-  /** Whether `challenge` is one Jalon gave for this badge, this hour or the previous one. */
-  const issuedChallenge = (badgeId: string, hour: number, challenge: unknown): challenge is string => {
-    if (typeof challenge !== 'string' || challenge.length > 200) return false;
-    const [h, nonce, tag, ...rest] = challenge.split('.');
-    if (!h || !nonce || !tag || rest.length > 0 || !/^\d+$/.test(h)) return false;
-    const when = Number(h);
-    return (when === hour || when === hour - 1) && same(tag, challengeMac(badgeId, when, nonce));
-  };
-  /** Records the challenge as answered; false when it already was (a replay). */
-  const spend = async (challenge: string, badgeId: string) => {
-    await deps.db
-      .delete(walletChallenges)
-      .where(lt(walletChallenges.usedAt, new Date(Date.now() - 3 * HOUR)));
-    const rows = await deps.db
-      .insert(walletChallenges)
-      .values({ challenge, badgeId })
-      .onConflictDoNothing()
-      .returning({ challenge: walletChallenges.challenge });
-    return rows.length === 1;
-  };
+  const newChallenge = (badgeId: string, hour: number) =>
+    walletChallenge(deps.secret, badgeId, hour, randomBytes(16).toString('base64url'));
   const json = express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] });
 
   const fail = (res: Response, status: number, message: string, badgeId?: string) => {
@@ -121,13 +119,13 @@ export function badgeExchangeRouter(deps: BadgeExchangeDeps): Router {
           : isObject(vp) && isObject(vp.proof)
             ? vp.proof.challenge
             : undefined;
-      if (!issuedChallenge(badgeId, hour, proofChallenge))
+      if (!isWalletChallenge(deps.secret, badgeId, hour, proofChallenge))
         return fail(res, 400, 'the challenge is missing or has expired', badgeId);
       const challenge = proofChallenge;
       const auth = await verifyDidAuth(vp, loader, { challenge, domain });
       if (!auth.ok) return fail(res, 400, `DID authentication failed: ${auth.reason}`, badgeId);
       // Only after the proof checks out: a forged answer must not burn the learner's challenge.
-      if (!(await spend(challenge, badgeId)))
+      if (!(await spendChallenge(deps.db, challenge, badgeId)))
         return fail(res, 400, 'this challenge was already answered; ask the exchange for a new one', badgeId);
       const { proof: _proof, ...stored } = badge.credentials[badge.lang] as Record<string, unknown>;
       const subject = isObject(stored.credentialSubject) ? stored.credentialSubject : {};

@@ -16,6 +16,9 @@ import { unbakePng, unbakeSvg } from '../../src/badges/bake.js';
 import { generateDidKey } from '../../src/badges/did-key.js';
 import { signDidAuthPresentation } from '../../src/badges/signing.js';
 import { badgeLoader } from '../../src/badges/store.js';
+import { BADGE_FORGET_CHALLENGES_JOB } from '../../src/badges/jobs.js';
+import { forgetAnsweredChallenges, spendChallenge } from '../../src/badges/wallet-challenges.js';
+import { isWalletChallenge, walletChallenge } from '../../src/web/badge-exchange.js';
 import { OB_SCHEMA_URL } from '../../src/badges/credential.js';
 import { validateOpenBadgeCredential } from '../../src/badges/schema.js';
 import { issuedBadges, jobs } from '../../src/db/schema/index.js';
@@ -391,6 +394,12 @@ describe('wallet delivery (VC-API exchange with DID authentication)', () => {
     const again = await post({ verifiablePresentation: vp });
     expect(again.status).toBe(400);
     expect(again.json.error.message).toContain('already answered');
+    // A forged answer to a challenge does not use it up: the wallet's real answer still works.
+    const forgedAnswer = await signDidAuthPresentation(generateDidKey(), loader, {
+      challenge: b.challenge,
+      domain: 'evil.example',
+    });
+    expect((await post({ verifiablePresentation: forgedAnswer })).status).toBe(400);
     // Two deliveries of one fresh answer at once: one badge.
     const vp2 = await signDidAuthPresentation(holder, loader, { challenge: b.challenge, domain: b.domain });
     const both = await Promise.all([
@@ -441,6 +450,35 @@ describe('wallet delivery (VC-API exchange with DID authentication)', () => {
       body: '{"broken',
     });
     expect(raw.status).toBe(400);
+  });
+});
+
+describe('wallet challenges', () => {
+  const secret = Buffer.alloc(32, 7);
+  test('good for the hour they were given in and the next one, for their badge only', () => {
+    const c = walletChallenge(secret, 'b-1', 1000, 'nonce');
+    expect(isWalletChallenge(secret, 'b-1', 1000, c)).toBe(true);
+    expect(isWalletChallenge(secret, 'b-1', 1001, c)).toBe(true);
+    expect(isWalletChallenge(secret, 'b-1', 1002, c)).toBe(false);
+    expect(isWalletChallenge(secret, 'b-1', 999, c)).toBe(false); // from the future
+    expect(isWalletChallenge(secret, 'b-2', 1000, c)).toBe(false);
+    expect(isWalletChallenge(Buffer.alloc(32, 8), 'b-1', 1000, c)).toBe(false);
+    for (const bad of [undefined, 42, '', 'x'.repeat(201), `${c}.x`, c.replace('1000.', '1001.')])
+      expect(isWalletChallenge(secret, 'b-1', 1001, bad)).toBe(false);
+  });
+
+  test('answered ones are remembered longer than a challenge lives, then forgotten by the daily job', async () => {
+    const now = new Date('2026-12-04T12:00:00Z');
+    expect(await spendChallenge(db(), 'c-old', 'b-1')).toBe(true);
+    expect(await spendChallenge(db(), 'c-old', 'b-1')).toBe(false);
+    await spendChallenge(db(), 'c-recent', 'b-1');
+    await db().execute(
+      sql`update wallet_challenges set used_at = case challenge when 'c-old' then ${'2026-12-04T08:59:00Z'}::timestamptz else ${'2026-12-04T09:30:00Z'}::timestamptz end where challenge in ('c-old', 'c-recent')`,
+    );
+    expect(await forgetAnsweredChallenges(db(), now)).toBe(1);
+    expect(await spendChallenge(db(), 'c-recent', 'b-1')).toBe(false);
+    const jobs = jalon.running.services.jobs;
+    expect(jobs.kinds).toContain(BADGE_FORGET_CHALLENGES_JOB);
   });
 });
 

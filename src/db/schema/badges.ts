@@ -94,12 +94,13 @@ export const issuedBadges = pgTable(
 /**
  * Wallet DID-authentication challenges already answered: each challenge gets one badge, so a
  * presentation captured on the way cannot be played again. Rows older than the challenges'
- * two-hour life are pruned as new ones arrive.
+ * two-hour life are forgotten by a daily job (`badges/wallet-challenges.ts`).
  */
 export const walletChallenges = pgTable(
   'wallet_challenges',
   {
     challenge: text('challenge').primaryKey(),
+    /** The badge it delivered, for whoever looks into a delivery. */
     badgeId: text('badge_id').notNull(),
     usedAt: timestamp('used_at', { withTimezone: true })
       .notNull()
