@@ -133,38 +133,36 @@ export async function badgeRefForAward(
   return row ? badgeRef(publicUrl, row) : undefined;
 }
 
+/** The issued badges of many awards at once, by award id (awards never claimed are absent). */
+async function badgesOfAwards(db: Db, awardIds: readonly string[]) {
+  if (awardIds.length === 0) return [];
+  return db
+    .select()
+    .from(issuedBadges)
+    .where(inArray(issuedBadges.awardId, [...awardIds]));
+}
+
 /** For exports: the badge references of many awards at once (awards never claimed are absent). */
 export async function badgeRefsForAwards(
   db: Db,
   publicUrl: string,
   awardIds: readonly string[],
 ): Promise<Map<string, BadgeRef>> {
-  const out = new Map<string, BadgeRef>();
-  if (awardIds.length === 0) return out;
-  const rows = await db
-    .select()
-    .from(issuedBadges)
-    .where(inArray(issuedBadges.awardId, [...awardIds]));
-  for (const row of rows) out.set(row.awardId, badgeRef(publicUrl, row));
-  return out;
+  const rows = await badgesOfAwards(db, awardIds);
+  return new Map(rows.map((row) => [row.awardId, badgeRef(publicUrl, row)]));
 }
 
 /**
- * For the CLR export: the signed editions of the awards' badges (awards never claimed are
- * absent), so a learner's record embeds the very credentials they hold.
+ * For the CLR export: the signed credential each learner holds, by award id (the edition in
+ * the language they claimed in; awards never claimed are absent), so a learner's record
+ * embeds the very credentials they hold.
  */
 export async function issuedCredentialsOfAwards(
   db: Db,
   awardIds: readonly string[],
-): Promise<Map<string, Record<Lang, Record<string, unknown>>>> {
-  const out = new Map<string, Record<Lang, Record<string, unknown>>>();
-  if (awardIds.length === 0) return out;
-  const rows = await db
-    .select({ awardId: issuedBadges.awardId, credentials: issuedBadges.credentials })
-    .from(issuedBadges)
-    .where(inArray(issuedBadges.awardId, [...awardIds]));
-  for (const row of rows) out.set(row.awardId, row.credentials);
-  return out;
+): Promise<Map<string, Record<string, unknown>>> {
+  const rows = await badgesOfAwards(db, awardIds);
+  return new Map(rows.map((row) => [row.awardId, row.credentials[row.lang]]));
 }
 
 // ---- From the definition's words to the badge core's ----

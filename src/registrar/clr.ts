@@ -22,8 +22,8 @@ export const CLR_CONTEXTS: readonly string[] = Object.freeze([
   OB_V3_CONTEXT_URL,
 ]);
 
-/** Signed editions of claimed badges by award id (`fr`, `en`). */
-export type IssuedCredentials = ReadonlyMap<string, Readonly<Record<'fr' | 'en', Record<string, unknown>>>>;
+/** The signed credential each learner holds (the edition they claimed), by award id. */
+export type IssuedCredentials = ReadonlyMap<string, Record<string, unknown>>;
 
 /** What signs the CLR credentials: the issuer's key and the offline loader that knows its DID. */
 export interface ClrSigner {
@@ -188,7 +188,7 @@ export function clrWriter(signer: ClrSigner, options: { now?: Date; lang?: 'fr' 
     const issued = (await signer.issued?.(held.map((r) => r.awardId))) ?? new Map();
     const embedded: Record<string, unknown>[] = [];
     for (const r of held) {
-      const badge = issued.get(r.awardId)?.[l];
+      const badge = issued.get(r.awardId);
       embedded.push(
         badge ??
           ((await signCredential(

@@ -141,14 +141,15 @@ describe('CLR 2.0', () => {
     expect((await verifyCredential(tampered, loader)).verdict).toBe('invalid');
   }, 60_000);
 
-  test('a claimed badge is embedded exactly as the learner holds it', async () => {
+  test('a claimed badge is embedded exactly as the learner holds it, in the edition they claimed', async () => {
     const deps = storeDeps(database.db);
     await withIssuerProfile(database.db, platformId);
     const { badge } = await issueBadge(
       deps,
       anaMath,
       { name: 'Ana Martin', email: 'ana@example.edu' },
-      { lang: 'en' },
+      // French, while the export is in English: the CLR carries what Ana holds.
+      { lang: 'fr' },
     );
     const signer: ClrSigner = {
       key: await currentIssuerKey(deps, platformId),
@@ -158,7 +159,8 @@ describe('CLR 2.0', () => {
     const { credentials } = await exportClr(100, signer);
     const ana = credentials.find((c) => c.name.startsWith('Ana Martin'))!;
     const embedded = ana.credentialSubject.verifiableCredential;
-    expect(embedded).toContainEqual(badge.credentials.en);
+    expect(embedded).toContainEqual(badge.credentials.fr);
+    expect(embedded).not.toContainEqual(badge.credentials.en);
     // The badge's achievement, listed in the CLR, keeps its Jalon terms: the badge's other
     // contexts follow CLR's three.
     expect(ana['@context']).toEqual([
@@ -166,7 +168,7 @@ describe('CLR 2.0', () => {
       'https://purl.imsglobal.org/spec/ob/v3p0/extensions.json',
       'https://jalon.example.edu/contexts/jalon/v1',
     ]);
-    const other = embedded.find((vc) => vc.id !== badge.credentials.en.id)!;
+    const other = embedded.find((vc) => vc.id !== badge.credentials.fr.id)!;
     expect(other.id).toMatch(/^urn:jalon:award:/); // chem, never claimed: signed for the CLR
     for (const c of [ana, ...embedded]) await expectVerified(c, signer.loader);
   }, 60_000);
