@@ -84,6 +84,7 @@ export async function readAssessmentResults(
   microcredentialId: string,
   userIds?: readonly string[],
 ): Promise<ResultsRead> {
+  if (userIds?.length === 0) return { read: true, results: [] };
   const found = await endpointOf(deps.db, microcredentialId);
   if (!found) return { read: false, why: 'no_endpoint' };
   const { ep, scopes } = found;
@@ -100,8 +101,12 @@ export async function readAssessmentResults(
   else first.searchParams.set('limit', String(RESULTS_PAGE));
   const raw = await getAllPages(first.toString(), token, AGS_MEDIA.resultContainer);
   const wanted = userIds ? new Set(userIds) : undefined;
-  const results = raw
-    .map(parseResult)
-    .filter((r): r is AgsResult => r !== undefined && (!wanted || wanted.has(r.userId)));
-  return { read: true, results };
+  // One cell per learner: an LMS listing a learner twice gives the most recently changed.
+  const byUser = new Map<string, AgsResult>();
+  for (const r of raw.map(parseResult)) {
+    if (!r || (wanted && !wanted.has(r.userId))) continue;
+    const seen = byUser.get(r.userId);
+    if (!seen || (r.timestamp ?? '') >= (seen.timestamp ?? '')) byUser.set(r.userId, r);
+  }
+  return { read: true, results: [...byUser.values()] };
 }

@@ -7,6 +7,7 @@
  * the next one is at least a second later.
  */
 import { and, eq } from 'drizzle-orm';
+import type { Response } from 'express';
 import type { Db } from '../db/client.js';
 import { awards, gradebookEndpoints, gradebookScores, standings } from '../db/schema/index.js';
 import type { Logger } from '../log.js';
@@ -78,6 +79,20 @@ export async function rememberEndpoint(
     });
 }
 
+/**
+ * Remembers the AGS service the current launch offers, if any: what the background jobs (the
+ * award column, the read-back) need later and only a launch tells.
+ */
+export async function rememberLaunchEndpoint(
+  deps: { db: Db; engine: Pick<LtiEngine, 'agsEndpoint'> },
+  microcredentialId: string,
+  platformId: string,
+  res: Response,
+): Promise<void> {
+  const ags = deps.engine.agsEndpoint(res);
+  if (ags) await rememberEndpoint(deps.db, microcredentialId, platformId, ags);
+}
+
 /** The AGS service a launch offered for the course, with its granted scopes, if any. */
 export async function endpointOf(
   db: Db,
@@ -89,9 +104,6 @@ export async function endpointOf(
     .where(eq(gradebookEndpoints.microcredentialId, microcredentialId));
   return ep ? { ep, scopes: ep.scopes.split(' ').filter(Boolean) } : undefined;
 }
-
-/** `…/lineitems/7/lineitem?type_id=3` → `…/lineitems/7/lineitem/scores?type_id=3`. */
-export const scoresUrl = (lineItemUrl: string): string => lineItemSubUrl(lineItemUrl, 'scores');
 
 async function findOrCreateColumn(
   deps: GradebookDeps,
@@ -174,7 +186,7 @@ export async function writeLearnerScore(
   const floor = last ? Math.floor(last.lastTimestamp.getTime() / 1000) * 1000 + 1000 : 0;
   const at = new Date(Math.max(now.getTime(), floor));
   const timestamp = at.toISOString();
-  const res = await agsFetch(scoresUrl(lineItemUrl), token, {
+  const res = await agsFetch(lineItemSubUrl(lineItemUrl, 'scores'), token, {
     method: 'POST',
     headers: { 'content-type': AGS_MEDIA.score },
     body: JSON.stringify({

@@ -491,7 +491,7 @@ async function readColumn(
     read = await readAssessmentResults(
       { db: deps.db, engine: deps.engine },
       mc.id,
-      payload.learners ? targets.map((t) => t.userId) : undefined,
+      targets.map((t) => t.userId),
     );
   } catch (err) {
     if (err instanceof AgsError) throw agsProblem(err);
@@ -501,8 +501,7 @@ async function readColumn(
     deps.log.info({ microcredentialId: mc.id, why: read.why }, "Jalon's column not read through AGS");
     return 0;
   }
-  const wanted = new Set(targets.map((t) => t.userId));
-  const cells = read.results.filter((r) => wanted.has(r.userId));
+  const cells = read.results;
   const stored = await loadFacts(
     deps.db,
     mc.id,

@@ -8,7 +8,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import multer from 'multer';
-import { rememberEndpoint } from '../gradebook/write.js';
+import { rememberLaunchEndpoint } from '../gradebook/write.js';
 import type { LmsActivity } from '../connectors/types.js';
 import type { Db } from '../db/client.js';
 import { DefinitionRepository, type CourseRef, type StoredVersion } from '../definitions/repository.js';
@@ -447,8 +447,11 @@ export function definitionPagesRouter(deps: DefinitionPagesDeps): Router {
     let notice: FormView['notice'] = { kind: 'ok', text: savedMessage(saved.decision, t) };
     if (usesJalonColumn(definition) && deps.gradebookColumn) {
       // The results sync reads the column back later, outside any launch: it needs the service.
-      const ags = deps.engine.agsEndpoint(res);
-      if (ags) await rememberEndpoint(deps.db, saved.version.microcredentialId, launch.platformId, ags);
+      // The definition is saved whatever happens here; the next launch remembers it again.
+      await rememberLaunchEndpoint(deps, saved.version.microcredentialId, launch.platformId, res).catch(
+        (err: unknown) =>
+          deps.log?.warn({ err, platformId: launch.platformId }, 'remembering the AGS service failed'),
+      );
       try {
         await deps.gradebookColumn.ensure(launch, jalonLabel, JALON_COLUMN_MAXIMUM, res);
       } catch (err) {

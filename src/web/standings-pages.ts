@@ -18,7 +18,7 @@ import type { Db } from '../db/client.js';
 import { auditLog, awards, feedback, learners, overrides } from '../db/schema/index.js';
 import { recordInstructor, recordLearnerLaunch } from '../intake/launch-roster.js';
 import type { DefinitionRepository, StoredVersion } from '../definitions/repository.js';
-import { rememberEndpoint } from '../gradebook/write.js';
+import { rememberLaunchEndpoint } from '../gradebook/write.js';
 import { pickLang, translator, type Lang, type Translate } from '../i18n/index.js';
 import { enqueue } from '../jobs/enqueue.js';
 import type { Logger } from '../log.js';
@@ -288,8 +288,7 @@ export function standingsRouter(deps: StandingsPagesDeps): Router {
       const { mc } = await current(launch);
       if (mc) {
         // What a background job needs later and only a launch tells: the AGS service, the staff.
-        const ags = engine.agsEndpoint(res);
-        if (ags) await rememberEndpoint(db, mc.id, launch.platformId, ags);
+        await rememberLaunchEndpoint({ db, engine }, mc.id, launch.platformId, res);
         await recordInstructor(db, mc.id, launch);
       }
       await show(req, res);
@@ -554,8 +553,7 @@ export function learnerStandingHook(deps: StandingsPagesDeps) {
       const mc = await deps.repository.find(launch.platformId, launch.course.id);
       if (!mc) return next();
       // Learners' launches carry the AGS service too: the gradebook job needs it later.
-      const ags = deps.engine.agsEndpoint(res);
-      if (ags) await rememberEndpoint(deps.db, mc.id, launch.platformId, ags);
+      await rememberLaunchEndpoint(deps, mc.id, launch.platformId, res);
       const stored = await deps.repository.latest(mc.id);
       if (!stored || launch.isInstructor) return next();
       await recordLearnerLaunch(deps.db, mc.id, launch);

@@ -130,6 +130,28 @@ describe('reading the column', () => {
     expect(r.read && r.results.map((x) => x.userId)).toEqual(['ana']);
   });
 
+  test('a learner listed twice is one cell, the most recently changed; asking for no one reads nothing', async () => {
+    let requests = 0;
+    results = (_req, res) => {
+      requests++;
+      res.json([
+        { id: 'r1', userId: 'ana', resultScore: 72, resultMaximum: 100, timestamp: '2026-12-01T10:00:00Z' },
+        { id: 'r2', userId: 'ana', resultScore: 85, resultMaximum: 100, timestamp: '2026-12-02T10:00:00Z' },
+        { id: 'r1', userId: 'ana', resultScore: 72, resultMaximum: 100, timestamp: '2026-12-01T10:00:00Z' },
+        { id: 'r3', userId: 'ben', resultScore: 90, resultMaximum: 100 },
+        { id: 'r3', userId: 'ben', resultScore: 90, resultMaximum: 100 },
+      ]);
+    };
+    const r = await read();
+    expect(r.read && r.results.map((x) => [x.userId, x.score])).toEqual([
+      ['ana', 85],
+      ['ben', 90],
+    ]);
+    expect(requests).toBe(1);
+    expect(await read([])).toEqual({ read: true, results: [] });
+    expect(requests).toBe(1);
+  });
+
   test.each([
     [
       'not JSON',

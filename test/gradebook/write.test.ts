@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { recordAttempts } from '../../src/attempts/store.js';
 import { gradebookScores } from '../../src/db/schema/index.js';
 import { AgsError } from '../../src/gradebook/ags.js';
-import { rememberEndpoint, scoresUrl, writeLearnerScore } from '../../src/gradebook/write.js';
+import { lineItemSubUrl } from '../../src/gradebook/ags.js';
+import { rememberEndpoint, writeLearnerScore } from '../../src/gradebook/write.js';
 import { evaluateLearners } from '../../src/standings/evaluate.js';
 import { registerManually, startJalon, type TestJalon } from '../helpers/jalon.js';
 import { CLAIM, startPlatform, type Platform } from '../platform/index.js';
@@ -49,6 +50,7 @@ const deps = () => ({
 });
 
 test('scores URL: /scores goes before the query string', () => {
+  const scoresUrl = (u: string) => lineItemSubUrl(u, 'scores');
   expect(scoresUrl('https://m.example/mod/lti/services.php/17/lineitems/3/lineitem?type_id=2')).toBe(
     'https://m.example/mod/lti/services.php/17/lineitems/3/lineitem/scores?type_id=2',
   );
