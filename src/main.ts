@@ -4,8 +4,8 @@
  */
 import { loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
-import { langFromEnv, urlLines } from './cli/commands.js';
-import { translator } from './i18n/index.js';
+import { urlLines } from './cli/commands.js';
+import { langFromEnv, translator } from './i18n/index.js';
 import { startServer } from './server.js';
 
 const config = loadConfig();

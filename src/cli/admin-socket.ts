@@ -48,12 +48,24 @@ export async function startAdminSocket(dataDir: string, ctx: CommandContext): Pr
       return;
     }
     let body = '';
+    let tooLarge = false;
     req.setEncoding('utf8');
     req.on('data', (c: string) => {
+      if (tooLarge) return;
       body += c;
-      if (body.length > 64 * 1024) req.destroy();
+      if (body.length > 64 * 1024) {
+        tooLarge = true;
+        body = '';
+      }
     });
     req.on('end', () => {
+      // Answered, not cut off: a CLI that gets no answer would think no server is running.
+      if (tooLarge) {
+        res
+          .writeHead(413, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ error: 'command line too long' }));
+        return;
+      }
       let request: CliRequest = {};
       try {
         const parsed: unknown = JSON.parse(body);

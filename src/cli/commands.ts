@@ -5,7 +5,7 @@
  * description and help heading comes from the `cli` namespace of the i18n layer.
  */
 import { Command, CommanderError, Help, type ErrorOptions } from 'commander';
-import { pickLang, translator, type Lang, type Translate } from '../i18n/index.js';
+import { translator, type Lang, type Translate } from '../i18n/index.js';
 import { PlatformError, type Platform, type PlatformRegistry } from '../platforms/registry.js';
 import type { ToolUrls } from '../web/tool-urls.js';
 import { registerBadgeCommands, type BadgeCommandContext } from './badge-commands.js';
@@ -37,17 +37,6 @@ export interface RunOptions {
 }
 
 const ACTOR = 'cli';
-
-/**
- * The CLI's language from its environment: `JALON_LANG`, else the POSIX locale variables in
- * their order of precedence (`LC_ALL`, `LC_MESSAGES`, `LANG`). The first one set decides;
- * `fr_CA.UTF-8`, `fr` or `fr-CA` is French, anything else (`C`, `en_US.UTF-8`, `de`) English.
- */
-export function langFromEnv(env: Record<string, string | undefined> = process.env): Lang {
-  const value = [env.JALON_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v && v.trim() !== '');
-  // language[_territory][.codeset][@modifier]: only the language and territory count.
-  return pickLang(value?.split(/[.@]/)[0]);
-}
 
 /** commander's English error messages (commander 14), with what they name. */
 const COMMANDER_ERRORS: Record<string, { key: string; pattern: RegExp }> = {

@@ -5,12 +5,12 @@
  * else LC_ALL, LC_MESSAGES, LANG): French or English.
  */
 import { loadConfig } from '../config/index.js';
-import { translator } from '../i18n/index.js';
+import { langFromEnv, translator } from '../i18n/index.js';
 import { createLogger } from '../log.js';
 import { createServices } from '../services.js';
 import { renderError } from '../web/error-page.js';
 import { sendToServer } from './admin-socket.js';
-import { langFromEnv, runCommand } from './commands.js';
+import { runCommand } from './commands.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 
 const lang = langFromEnv();

@@ -2,7 +2,9 @@
  * Configuration: `config/default.json`, then an optional `config/local.json`, then the
  * environment (PORT, HOST, PUBLIC_URL, DATA_DIR, DATABASE_URL, COOKIE_SECURE, LOG_LEVEL,
  * ALLOW_INSECURE_PLATFORMS, REGISTRATION_REQUIRE_INVITE). Validated once; the rest of the
- * code receives a typed, frozen object and never reads `process.env` itself.
+ * code receives a typed, frozen object and never reads `process.env` itself. One exception:
+ * the administrator's language (`JALON_LANG` and the locale variables, `i18n/langFromEnv`),
+ * which belongs to whoever runs the command, not to the server's configuration.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -54,6 +54,17 @@ export function pickLang(...candidates: Array<string | undefined | null>): Lang 
   return 'en';
 }
 
+/**
+ * An administrator's language from the process environment (the CLI, `npm start`): `JALON_LANG`, else the POSIX locale variables in
+ * their order of precedence (`LC_ALL`, `LC_MESSAGES`, `LANG`). The first one set decides;
+ * `fr_CA.UTF-8`, `fr` or `fr-CA` is French, anything else (`C`, `en_US.UTF-8`, `de`) English.
+ */
+export function langFromEnv(env: Record<string, string | undefined> = process.env): Lang {
+  const value = [env.JALON_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v && v.trim() !== '');
+  // language[_territory][.codeset][@modifier]: only the language and territory count.
+  return pickLang(value?.split(/[.@]/)[0]);
+}
+
 /** Picks a language from an Accept-Language header (first supported one wins). */
 export function langFromAcceptLanguage(header: string | undefined): Lang | undefined {
   if (!header) return undefined;

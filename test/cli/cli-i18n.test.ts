@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { langFromEnv, runCommand, urlLines, type CommandContext } from '../../src/cli/commands.js';
+import { runCommand, urlLines, type CommandContext } from '../../src/cli/commands.js';
+import { langFromEnv } from '../../src/i18n/index.js';
 import { ConnectorSettingsStore } from '../../src/connectors/settings.js';
 import { createSealer } from '../../src/crypto/seal.js';
 import { PlatformRegistry } from '../../src/platforms/registry.js';
@@ -103,7 +104,7 @@ describe('the same command in French and in English', () => {
     const en = await runCommand(['platforms', 'list'], ctx, { lang: 'en' });
     expect(en.stdout.split('\n')[0]).toBe('id\tstatus\tfamily\tissuer\tclient_id\tdeployment_ids');
     const fr = await runCommand(['platforms', 'list'], ctx, { lang: 'fr' });
-    expect(fr.stdout.split('\n')[0]).toBe('id\tétat\tfamille\témetteur\tid_client\tid_déploiement');
+    expect(fr.stdout.split('\n')[0]).toBe('id\tétat\tfamille\témetteur\tid_client\tid_déploiements');
     // The rows are data: the same in both languages.
     expect(fr.stdout.split('\n').slice(1)).toEqual(en.stdout.split('\n').slice(1));
     const jsonEn = await runCommand(['platforms', 'list', '--json'], ctx);

@@ -36,7 +36,7 @@ const locale = (vars: { JALON_LANG?: string; LC_ALL?: string; LC_MESSAGES?: stri
 const NBSP = '\u00a0';
 
 /** Posts a raw request body to the admin socket, as a client other than the CLI could. */
-function postToSocket(body: unknown): Promise<{ status: number; answer: CommandResult }> {
+function postToSocket(body: unknown, raw?: string): Promise<{ status: number; answer: CommandResult }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { socketPath: adminSocketPath(dataDir), path: '/cli', method: 'POST' },
@@ -50,7 +50,7 @@ function postToSocket(body: unknown): Promise<{ status: number; answer: CommandR
       },
     );
     req.on('error', reject);
-    req.end(JSON.stringify(body));
+    req.end(raw ?? JSON.stringify(body));
   });
 }
 const add = [
@@ -191,6 +191,18 @@ describe('npm run cli while the server runs on the same embedded database', () =
       });
     }
     expect((await postToSocket({ argv: [1], lang: 'fr' })).status).toBe(400);
+  });
+
+  test('the admin socket refuses what is not a command line, and says so, running nothing', async () => {
+    const before = await postToSocket({ argv: ['platforms', 'list', '--json'] });
+    for (const raw of ['not json', 'null', '[]', '"platforms list"', '{}', '{"argv":["platforms",1]}']) {
+      const r = await postToSocket(undefined, raw);
+      expect({ raw, status: r.status }).toEqual({ raw, status: 400 });
+    }
+    const huge = await postToSocket({ argv: ['platforms', 'list', 'x'.repeat(70 * 1024)] });
+    expect(huge.status).toBe(413);
+    // Nothing was run or registered along the way.
+    expect(await postToSocket({ argv: ['platforms', 'list', '--json'] })).toEqual(before);
   });
 
   test('a second server on the same embedded database is refused', async () => {

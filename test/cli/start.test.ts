@@ -73,7 +73,7 @@ describe('npm start', () => {
     const { stdout, code } = await start('fr_CA.UTF-8');
     expect(stdout).toContain('Jalon fonctionne sur http://127.0.0.1:');
     expect(stdout).toContain('PGlite intégrée dans');
-    expect(stdout).toContain('Collez ceci dans votre plateforme');
+    expect(stdout).toContain('Collez ces adresses dans votre plateforme d’apprentissage');
     expect(stdout).toMatch(/URL de connexion\u00a0:\s+https:\/\/jalon\.example\.edu\//);
     expect(stdout).not.toContain('Paste these');
     expect(code).toBe(0);
