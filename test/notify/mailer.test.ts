@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { recordAttempts } from '../../src/attempts/store.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -188,6 +188,9 @@ describe('email.send job and reminders', () => {
     expect(await queueFeedbackReminders(db, morning, 'America/Toronto')).toBe(1);
     // Same day again (a second instance's cron, a retry): nothing new.
     expect(await queueFeedbackReminders(db, new Date('2025-04-05T20:00:00Z'), 'America/Toronto')).toBe(0);
+    // The key names a day: it need hold only a little past it, then the row may be pruned.
+    const [queued] = await db.select().from(jobs).where(like(jobs.onceKey, 'email:reminder:%'));
+    expect(queued!.onceUntil).toEqual(new Date(morning.getTime() + 2 * 86_400_000));
     expect(dayIn(new Date('2025-04-06T02:00:00Z'), 'America/Toronto')).toBe('2025-04-05');
     const before = received.length;
     await new Worker(db, { handlers, workerId: 'mail' }).runUntilIdle(10);

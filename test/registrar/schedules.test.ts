@@ -96,6 +96,8 @@ describe('scheduled exports', () => {
     const scheduled = await database.db.select().from(jobs).where(eq(jobs.kind, SCHEDULED_KIND));
     expect(scheduled).toHaveLength(1);
     expect(scheduled[0]).toMatchObject({ status: 'done', attempts: 1 });
+    // A period's key need not outlive the day: the row may be pruned after it.
+    expect(scheduled[0]!.onceUntil).toEqual(new Date(twoAm.getTime() + 86_400_000));
     const runs = await database.db
       .select()
       .from(registrarExportRuns)
